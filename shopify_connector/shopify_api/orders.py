@@ -1,0 +1,671 @@
+"""Shopify orders: GraphQL documents, complete fetching, search query, normalisation.
+
+Everything here is plain data in, plain data out.  Money is read in the shop's
+currency (``shopMoney``) as :class:`~decimal.Decimal`, never in the currency the
+customer saw (presentment), which is kept for information only.
+"""
+
+import re
+from datetime import date, datetime, timedelta, timezone
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from .customers import normalize_address, normalize_email, normalize_phone
+from .documents import document
+from .errors import ShopifyError
+
+# -- GraphQL documents --------------------------------------------------------
+# Page sizes keep the requested cost of ORDERS_PAGE under Shopify's 1000 points
+# (tests/test_orders.py prints the figures).  Nested connections that have more
+# items than these are completed with the follow-up documents below.
+ORDERS_PER_PAGE = 8
+LINES_PER_ORDER = 5
+SHIPPING_LINES_PER_ORDER = 2
+REFUND_LINES_PER_REFUND = 5
+FOLLOW_UP_PAGE_SIZE = 50
+
+_MONEY = "shopMoney { amount currencyCode }"
+_PAGE_INFO = "pageInfo { hasNextPage endCursor }"
+_TAX_LINES = f"taxLines {{ rate ratePercentage title priceSet {{ {_MONEY} }} }}"
+_DISCOUNTS = f"discountAllocations {{ allocatedAmountSet {{ {_MONEY} }} }}"
+_ADDRESS = (
+    "firstName lastName name company address1 address2 zip city province provinceCode "
+    "countryCodeV2 phone"
+)
+_LINE = (
+    "id name title sku quantity currentQuantity requiresShipping isGiftCard "
+    f"variant {{ id }} product {{ id }} originalUnitPriceSet {{ {_MONEY} }} "
+    f"{_DISCOUNTS} {_TAX_LINES}"
+)
+_SHIPPING_LINE = (
+    f"id title code originalPriceSet {{ {_MONEY} }} discountedPriceSet {{ {_MONEY} }} "
+    f"{_TAX_LINES} {_DISCOUNTS}"
+)
+_REFUND_LINE = "quantity restockType lineItem { id }"
+
+ORDERS_PAGE = document(
+    "OrdersPage",
+    f"""
+query OrdersPage($first: Int!, $after: String, $query: String,
+                 $lineItemsFirst: Int!, $shippingLinesFirst: Int!, $refundLineItemsFirst: Int!) {{
+  orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {{
+    nodes {{
+      id legacyResourceId name createdAt processedAt updatedAt cancelledAt cancelReason
+      closed test tags note email phone currencyCode presentmentCurrencyCode taxesIncluded
+      displayFinancialStatus displayFulfillmentStatus
+      customer {{
+        id firstName lastName displayName
+        defaultEmailAddress {{ emailAddress }} defaultPhoneNumber {{ phoneNumber }}
+      }}
+      billingAddress {{ {_ADDRESS} }}
+      shippingAddress {{ {_ADDRESS} }}
+      lineItems(first: $lineItemsFirst) {{ nodes {{ {_LINE} }} {_PAGE_INFO} }}
+      shippingLines(first: $shippingLinesFirst) {{ nodes {{ {_SHIPPING_LINE} }} {_PAGE_INFO} }}
+      refunds {{
+        id createdAt
+        refundLineItems(first: $refundLineItemsFirst) {{ nodes {{ {_REFUND_LINE} }} {_PAGE_INFO} }}
+      }}
+      totalPriceSet {{ {_MONEY} presentmentMoney {{ amount currencyCode }} }}
+      subtotalPriceSet {{ {_MONEY} }}
+      totalTaxSet {{ {_MONEY} }}
+      totalDiscountsSet {{ {_MONEY} }}
+      totalShippingPriceSet {{ {_MONEY} }}
+      totalTipReceivedSet {{ {_MONEY} }}
+      currentTotalPriceSet {{ {_MONEY} }}
+    }}
+    {_PAGE_INFO}
+  }}
+}}""",
+    variables={
+        "first": ORDERS_PER_PAGE,
+        "lineItemsFirst": LINES_PER_ORDER,
+        "shippingLinesFirst": SHIPPING_LINES_PER_ORDER,
+        "refundLineItemsFirst": REFUND_LINES_PER_REFUND,
+    },
+)
+
+
+def _follow_up(name, root, connection, fields):
+    return document(
+        name,
+        f"""
+query {name}($id: ID!, $first: Int!, $after: String) {{
+  {root}(id: $id) {{
+    {connection}(first: $first, after: $after) {{ nodes {{ {fields} }} {_PAGE_INFO} }}
+  }}
+}}""",
+        variables={"first": FOLLOW_UP_PAGE_SIZE},
+    )
+
+
+ORDER_LINE_ITEMS = _follow_up("OrderLineItems", "order", "lineItems", _LINE)
+ORDER_SHIPPING_LINES = _follow_up("OrderShippingLines", "order", "shippingLines", _SHIPPING_LINE)
+REFUND_LINE_ITEMS = _follow_up("RefundLineItems", "refund", "refundLineItems", _REFUND_LINE)
+
+
+# -- fetching -----------------------------------------------------------------
+
+
+def fetch_orders(client, query):
+    """Yield every order matching ``query``, each with all nested items loaded."""
+    variables = dict(ORDERS_PAGE.variables, query=query)
+    for node in client.paginate(ORDERS_PAGE, variables, ("orders",)):
+        yield complete_order(client, node)
+
+
+def complete_order(client, node):
+    """Return ``node`` with every nested connection read to its last page."""
+    if not isinstance(node, dict):
+        return node
+    node = dict(node)
+    order_id = node.get("id")
+    _complete(client, node, "lineItems", ORDER_LINE_ITEMS, order_id, ("order", "lineItems"))
+    _complete(
+        client, node, "shippingLines", ORDER_SHIPPING_LINES, order_id, ("order", "shippingLines")
+    )
+    if isinstance(node.get("refunds"), list):
+        refunds = []
+        for refund in node["refunds"]:
+            if isinstance(refund, dict):
+                refund = dict(refund)
+                _complete(
+                    client,
+                    refund,
+                    "refundLineItems",
+                    REFUND_LINE_ITEMS,
+                    refund.get("id"),
+                    ("refund", "refundLineItems"),
+                )
+            refunds.append(refund)
+        node["refunds"] = refunds
+    return node
+
+
+def _complete(client, parent, key, doc, owner_id, path):
+    connection = parent.get(key)
+    if not isinstance(connection, dict) or not owner_id:
+        return
+    page_info = connection.get("pageInfo") or {}
+    if not page_info.get("hasNextPage"):
+        return
+    variables = dict(doc.variables, id=owner_id)
+    more = client.paginate(doc, variables, path, after=page_info.get("endCursor"))
+    parent[key] = {
+        "nodes": list(connection.get("nodes") or ()) + list(more),
+        "pageInfo": {"hasNextPage": False, "endCursor": None},
+    }
+
+
+# -- search query -------------------------------------------------------------
+
+_STATUS_RE = re.compile(r"^[a-z_]+$")
+
+
+def _search_value(value):
+    """Quote a search value: single quotes, backslash before ``\\`` and ``'``."""
+    text = str(value).strip()
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _timestamp(value):
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.strip())
+    if not isinstance(value, datetime):
+        raise ValueError(f"not a date and time: {value!r}")
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc).replace(microsecond=0)
+
+
+def _any_of(field, values):
+    terms = []
+    for value in values:
+        status = str(value).strip().lower()
+        if not _STATUS_RE.match(status):
+            raise ValueError(f"not a Shopify {field}: {value!r}")
+        terms.append(f"{field}:{status}")
+    if len(terms) == 1:
+        return terms[0]
+    return "(" + " OR ".join(terms) + ")"
+
+
+def build_order_query(
+    since=None,
+    overlap_seconds=120,
+    financial_statuses=("paid",),
+    fulfillment_statuses=(),
+    tags_required=(),
+    tags_excluded=(),
+    include_test=False,
+    until=None,
+) -> str:
+    """Shopify search query for the orders to import.
+
+    ``since`` (datetime or ISO string; naive means UTC) minus ``overlap_seconds``
+    bounds ``updated_at`` so that orders updated during the previous run are
+    read again.  Several statuses are alternatives (OR); an order needs at
+    least one of ``tags_required`` and none of ``tags_excluded``.
+    ``status:any`` keeps cancelled orders in, for the order lifecycle.
+    """
+    terms = ["status:any"]
+    if since is not None:
+        start = _timestamp(since) - timedelta(seconds=overlap_seconds or 0)
+        terms.append(f"updated_at:>={_search_value(start.strftime('%Y-%m-%dT%H:%M:%SZ'))}")
+    if until is not None:
+        end = _timestamp(until)
+        terms.append(f"updated_at:<={_search_value(end.strftime('%Y-%m-%dT%H:%M:%SZ'))}")
+    if financial_statuses:
+        terms.append(_any_of("financial_status", financial_statuses))
+    if fulfillment_statuses:
+        terms.append(_any_of("fulfillment_status", fulfillment_statuses))
+    required = [t for t in tags_required if str(t).strip()]
+    if required:
+        tag_terms = [f"tag:{_search_value(t)}" for t in required]
+        terms.append(tag_terms[0] if len(tag_terms) == 1 else "(" + " OR ".join(tag_terms) + ")")
+    terms.extend(f"tag_not:{_search_value(t)}" for t in tags_excluded if str(t).strip())
+    if not include_test:
+        terms.append("test:false")
+    return " AND ".join(terms)
+
+
+# -- normalisation ------------------------------------------------------------
+
+
+class OrderPayloadError(ShopifyError, ValueError):
+    """An order from Shopify cannot be read; ``code`` says which kind of problem.
+
+    Codes: missing_field, bad_amount, bad_quantity, negative_quantity,
+    unknown_currency, currency_mismatch, bad_line, bad_date.
+    """
+
+    code = "bad_payload"
+
+    def __init__(self, order, message, code=None):
+        self.order = order
+        if code:
+            self.code = code
+        super().__init__(f"Order {order}: {message}", order=order)
+
+
+_CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
+_MAX_QUANTITY = 2**31 - 1
+_CENT = Decimal("0.01")
+_RATE = Decimal("0.0001")
+RESTOCK_TYPES_NOT_SOLD = frozenset({"CANCEL"})
+
+
+class _Reader:
+    """Reads one order node and raises OrderPayloadError naming the order."""
+
+    def __init__(self, node):
+        self.label = "(without name or ID)"
+        for key in ("name", "id", "legacyResourceId"):
+            value = node.get(key) if isinstance(node, dict) else None
+            if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value):
+                self.label = str(value)
+                break
+        self.currency = None
+
+    def fail(self, code, message):
+        raise OrderPayloadError(self.label, message, code)
+
+    def obj(self, parent, key, what, required=True):
+        value = parent.get(key) if isinstance(parent, dict) else None
+        if isinstance(value, dict):
+            return value
+        if value is None and not required:
+            return None
+        self.fail("missing_field", f"{what} is missing in the data Shopify sent.")
+
+    def items(self, parent, key, what):
+        """Nodes of a connection or the items of a list (required)."""
+        value = parent.get(key) if isinstance(parent, dict) else None
+        if isinstance(value, dict):
+            value = value.get("nodes")
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            self.fail("missing_field", f"{what} are missing in the data Shopify sent.")
+        return value
+
+    def text(self, parent, key, what, required=False):
+        value = parent.get(key) if isinstance(parent, dict) else None
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+        if value is not None and not isinstance(value, str):
+            self.fail("missing_field", f"{what} has an unexpected value.")
+        if required:
+            self.fail("missing_field", f"{what} is missing.")
+        return None
+
+    def flag(self, parent, key, default=False):
+        value = parent.get(key) if isinstance(parent, dict) else None
+        return value if isinstance(value, bool) else default
+
+    def when(self, parent, key, what, required=False):
+        value = parent.get(key) if isinstance(parent, dict) else None
+        if value is None and not required:
+            return None
+        try:
+            moment = datetime.fromisoformat(value.strip())
+        except (AttributeError, TypeError, ValueError):
+            self.fail("bad_date", f"{what} is not a valid date ({value!r}).")
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+        return moment.astimezone(timezone.utc)
+
+    def currency_code(self, value, what):
+        if not isinstance(value, str) or not _CURRENCY_RE.match(value):
+            self.fail("unknown_currency", f"{what} {value!r} is not a known currency code.")
+        return value
+
+    def money(self, bag, what, required=True):
+        """Shop-currency amount of a MoneyBag as Decimal (None -> 0 if optional)."""
+        if bag is None and not required:
+            return Decimal(0)
+        if not isinstance(bag, dict):
+            self.fail("missing_field", f"{what} is missing in the data Shopify sent.")
+        money = self.obj(bag, "shopMoney", what)
+        currency = money.get("currencyCode")
+        if currency is not None:
+            self.currency_code(currency, f"The currency of {what}")
+            if self.currency and currency != self.currency:
+                self.fail(
+                    "currency_mismatch",
+                    f"{what} is in {currency}, the order in {self.currency}.",
+                )
+        return self.amount(money.get("amount"), what)
+
+    def amount(self, value, what):
+        if isinstance(value, (int, float, str)) and not isinstance(value, bool):
+            try:
+                number = Decimal(str(value).strip())
+            except InvalidOperation:
+                number = None
+            if number is not None and number.is_finite() and abs(number) < Decimal(10) ** 15:
+                return number
+        self.fail("bad_amount", f"{what} is not a valid amount ({value!r}).")
+
+    def quantity(self, parent, key, what):
+        value = parent.get(key)
+        if not isinstance(value, int) or isinstance(value, bool) or value > _MAX_QUANTITY:
+            self.fail("bad_quantity", f"{what} is not a valid quantity ({value!r}).")
+        if value < 0:
+            self.fail("negative_quantity", f"{what} is negative ({value}).")
+        return value
+
+    def rate(self, tax):
+        for key, factor in (("ratePercentage", 1), ("rate", 100)):
+            value = tax.get(key)
+            if value is not None:
+                return (self.amount(value, "A tax rate") * factor).quantize(_RATE)
+        return None
+
+    def taxes(self, parent, what):
+        taxes = []
+        for tax in self.items(parent, "taxLines", f"The taxes of {what}"):
+            taxes.append(
+                {
+                    "rate": self.rate(tax),
+                    "title": self.text(tax, "title", "A tax title") or "",
+                    "amount": self.money(tax.get("priceSet"), f"A tax of {what}"),
+                }
+            )
+        return taxes
+
+    def discount(self, parent, what):
+        total = Decimal(0)
+        for allocation in self.items(parent, "discountAllocations", f"The discounts of {what}"):
+            total += self.money(allocation.get("allocatedAmountSet"), f"A discount of {what}")
+        return total
+
+
+def normalize_order(node, shop_currency=None) -> dict:
+    """Shopify order node (as ORDERS_PAGE returns it, completed) -> plain dict.
+
+    Raises :class:`OrderPayloadError` for data that cannot be imported safely.
+    """
+    if not isinstance(node, dict):
+        raise OrderPayloadError(
+            "(without name or ID)", "Shopify sent no order data.", "missing_field"
+        )
+    r = _Reader(node)
+    gid = r.text(node, "id", "The Shopify ID", required=True)
+    name = r.text(node, "name", "The order number", required=True)
+    currency = r.currency_code(node.get("currencyCode"), "The currency")
+    if shop_currency and currency != shop_currency:
+        r.fail(
+            "currency_mismatch",
+            f"The order is in {currency}, but the shop's currency is {shop_currency}.",
+        )
+    r.currency = currency
+    presentment = node.get("presentmentCurrencyCode")
+    presentment = r.currency_code(presentment, "The customer's currency") if presentment else None
+    taxes_included = r.flag(node, "taxesIncluded")
+
+    billing_raw = r.obj(node, "billingAddress", "The billing address", required=False)
+    shipping_raw = r.obj(node, "shippingAddress", "The shipping address", required=False)
+    country = next((a.get("countryCodeV2") for a in (shipping_raw, billing_raw) if a), None)
+    country = country if isinstance(country, str) else None
+    email = normalize_email(node.get("email"))
+    raw_phone = r.text(node, "phone", "The phone number")
+    customer = _customer(r, node, country)
+    if email is None and customer:
+        email = customer["email"]
+
+    lines = [_line(r, line) for line in r.items(node, "lineItems", "The order lines")]
+    refunds = [_refund(r, refund) for refund in r.items(node, "refunds", "The refunds")]
+    _apply_sold_quantities(lines, refunds)
+    shipping = [_shipping(r, s) for s in r.items(node, "shippingLines", "The shipping lines")]
+    total_bag = r.obj(node, "totalPriceSet", "The order total")
+    presentment_money = total_bag.get("presentmentMoney")
+    return {
+        "gid": gid,
+        "legacy_id": r.text(node, "legacyResourceId", "The legacy ID"),
+        "name": name,
+        "created_at": r.when(node, "createdAt", "The creation date", required=True),
+        "processed_at": r.when(node, "processedAt", "The processing date"),
+        "updated_at": r.when(node, "updatedAt", "The update date", required=True),
+        "cancelled": node.get("cancelledAt") is not None,
+        "cancelled_at": r.when(node, "cancelledAt", "The cancellation date"),
+        "cancel_reason": r.text(node, "cancelReason", "The cancellation reason"),
+        "closed": r.flag(node, "closed"),
+        "test": r.flag(node, "test"),
+        "tags": _tags(node.get("tags")),
+        "note": node.get("note") if isinstance(node.get("note"), str) else None,
+        "email": email,
+        "phone": normalize_phone(raw_phone, country) or raw_phone,
+        "currency": currency,
+        "presentment_currency": presentment,
+        "taxes_included": taxes_included,
+        "financial_status": r.text(node, "displayFinancialStatus", "The payment status"),
+        "fulfillment_status": r.text(node, "displayFulfillmentStatus", "The fulfilment status"),
+        "customer": customer,
+        "billing_address": normalize_address(billing_raw, email),
+        "shipping_address": normalize_address(shipping_raw, email),
+        "lines": lines,
+        "shipping_lines": shipping,
+        "tips": r.money(node.get("totalTipReceivedSet"), "The tips", required=False),
+        "totals": {
+            "total": r.money(total_bag, "The order total"),
+            "subtotal": r.money(node.get("subtotalPriceSet"), "The subtotal", required=False),
+            "tax": r.money(node.get("totalTaxSet"), "The tax total", required=False),
+            "shipping": r.money(
+                node.get("totalShippingPriceSet"), "The shipping total", required=False
+            ),
+            "discount": r.money(
+                node.get("totalDiscountsSet"), "The discount total", required=False
+            ),
+            "current_total": r.money(
+                node.get("currentTotalPriceSet"), "The current total", required=False
+            ),
+            "presentment_total": _presentment_amount(r, presentment_money),
+        },
+        "refunds": refunds,
+    }
+
+
+def _presentment_amount(r, money):
+    if not isinstance(money, dict) or money.get("amount") is None:
+        return None
+    return r.amount(money.get("amount"), "The total in the customer's currency")
+
+
+def _tags(value):
+    if isinstance(value, str):
+        value = value.split(",")
+    if not isinstance(value, list):
+        return []
+    return [t.strip() for t in value if isinstance(t, str) and t.strip()]
+
+
+def _customer(r, node, country):
+    raw = r.obj(node, "customer", "The customer", required=False)
+    if raw is None:
+        return None
+    email = (raw.get("defaultEmailAddress") or {}).get("emailAddress")
+    phone = (raw.get("defaultPhoneNumber") or {}).get("phoneNumber")
+    phone = phone.strip() if isinstance(phone, str) and phone.strip() else None
+    return {
+        "gid": r.text(raw, "id", "The customer's ID", required=True),
+        "first_name": r.text(raw, "firstName", "The customer's first name"),
+        "last_name": r.text(raw, "lastName", "The customer's last name"),
+        "name": r.text(raw, "displayName", "The customer's name"),
+        "email": normalize_email(email),
+        "phone": normalize_phone(phone, country) or phone,
+    }
+
+
+def _line(r, line):
+    gid = r.text(line, "id", "The ID of an order line", required=True)
+    sku = r.text(line, "sku", "The SKU of a line")
+    title = r.text(line, "title", "The product title of a line")
+    if not sku and not title:
+        r.fail("bad_line", f"The line {gid} has neither a product title nor a SKU.")
+    what = f"the line {sku or title}"
+    ordered = r.quantity(line, "quantity", f"The quantity of {what}")
+    current = r.quantity(line, "currentQuantity", f"The current quantity of {what}")
+    if current > ordered:
+        r.fail("bad_quantity", f"The current quantity of {what} exceeds the ordered quantity.")
+    variant = r.obj(line, "variant", "The variant", required=False)
+    product = r.obj(line, "product", "The product", required=False)
+    return {
+        "gid": gid,
+        "sku": sku,
+        "name": r.text(line, "name", "The name of a line") or title or sku,
+        "title": title,
+        "variant_gid": r.text(variant, "id", "The variant ID") if variant else None,
+        "product_gid": r.text(product, "id", "The product ID") if product else None,
+        "ordered_quantity": ordered,
+        "current_quantity": current,
+        "quantity": current,
+        "unit_price": r.money(line.get("originalUnitPriceSet"), f"The price of {what}"),
+        "discount": r.discount(line, what),
+        "taxes": r.taxes(line, what),
+        "requires_shipping": r.flag(line, "requiresShipping", default=True),
+        "is_gift_card": r.flag(line, "isGiftCard"),
+    }
+
+
+def _refund(r, refund):
+    lines = []
+    for item in r.items(refund, "refundLineItems", "The lines of a refund"):
+        line = r.obj(item, "lineItem", "The order line of a refunded line")
+        restock = item.get("restockType")
+        if not isinstance(restock, str):
+            r.fail("missing_field", "The restock type of a refunded line is missing.")
+        lines.append(
+            {
+                "line_gid": r.text(line, "id", "The ID of a refunded line", required=True),
+                "quantity": r.quantity(item, "quantity", "A refunded quantity"),
+                "restock_type": restock,
+            }
+        )
+    return {
+        "gid": r.text(refund, "id", "The ID of a refund", required=True),
+        "created_at": r.when(refund, "createdAt", "The refund date"),
+        "lines": lines,
+    }
+
+
+def _apply_sold_quantities(lines, refunds):
+    """Set each line's ``quantity`` to the SOLD quantity.
+
+    Shopify's ``currentQuantity`` already excludes every refunded unit and
+    every unit removed by an order edit.  Units refunded with restock type
+    CANCEL were never shipped: they are not sold.  Units refunded with RETURN,
+    LEGACY_RESTOCK or NO_RESTOCK left the warehouse (or are written off): they
+    stay sold and come back through a return / credit note, so they are added
+    back:  sold = currentQuantity + refunded units not of type CANCEL,
+    never above the ordered quantity.
+    """
+    returned = {}
+    for refund in refunds:
+        for item in refund["lines"]:
+            if item["restock_type"] not in RESTOCK_TYPES_NOT_SOLD:
+                returned[item["line_gid"]] = returned.get(item["line_gid"], 0) + item["quantity"]
+    for line in lines:
+        sold = line["current_quantity"] + returned.get(line["gid"], 0)
+        line["quantity"] = min(line["ordered_quantity"], sold)
+
+
+def _shipping(r, line):
+    title = r.text(line, "title", "The title of a shipping line") or ""
+    what = f"the shipping {title}".strip()
+    price = r.money(line.get("originalPriceSet"), f"The price of {what}")
+    discount = r.discount(line, what)
+    discounted = line.get("discountedPriceSet")
+    if discounted is not None:
+        # Since 2024-07 the discounted price also carries cart-level discounts.
+        discount = max(discount, price - r.money(discounted, f"The price of {what}"))
+    return {
+        "title": title,
+        "code": r.text(line, "code", "The code of a shipping line"),
+        "price": price,
+        "discount": discount,
+        "taxes": r.taxes(line, what),
+    }
+
+
+# -- checks and rules ---------------------------------------------------------
+
+
+def _share(amount, part, whole):
+    if part == whole:
+        return amount
+    if not whole:
+        return Decimal(0)
+    return (amount * part / whole).quantize(_CENT, rounding=ROUND_HALF_UP)
+
+
+def expected_total(normalized, sold=False) -> Decimal:
+    """Order total recomputed from lines, shipping, tips, discounts and taxes.
+
+    With ``sold=False`` it uses the ordered quantities, like Shopify's
+    ``totalPriceSet`` (before returns).  With ``sold=True`` it uses the sold
+    quantities, discounts and taxes pro rata: what the sale order should total.
+    Taxes are added only when prices exclude them.
+    """
+    add_tax = not normalized["taxes_included"]
+    total = normalized["tips"]
+    for line in normalized["lines"]:
+        ordered = line["ordered_quantity"]
+        quantity = line["quantity"] if sold else ordered
+        tax = sum((t["amount"] for t in line["taxes"]), Decimal(0))
+        total += line["unit_price"] * quantity - _share(line["discount"], quantity, ordered)
+        if add_tax:
+            total += _share(tax, quantity, ordered)
+    for ship in normalized["shipping_lines"]:
+        total += ship["price"] - ship["discount"]
+        if add_tax:
+            total += sum((t["amount"] for t in ship["taxes"]), Decimal(0))
+    return total
+
+
+def total_difference(normalized) -> Decimal:
+    """``expected_total`` minus Shopify's total (0 when they agree to the cent)."""
+    expected = expected_total(normalized).quantize(_CENT, rounding=ROUND_HALF_UP)
+    return expected - normalized["totals"]["total"].quantize(_CENT, rounding=ROUND_HALF_UP)
+
+
+def delivery_date_from_tags(tags, pattern="Lieferung: YYYY-MM-DD"):
+    """Date given by a tag such as ``"Lieferung: 2026-12-01"``, or None.
+
+    YYYY, MM and DD in ``pattern`` are placeholders; tags are stripped and
+    compared without regard to case; invalid dates are ignored; the first
+    valid tag wins.
+    """
+    if not all(pattern.count(p) == 1 for p in ("YYYY", "MM", "DD")):
+        raise ValueError(f"the pattern {pattern!r} needs YYYY, MM and DD once each")
+    regex = re.escape(pattern.strip())
+    for placeholder, group in (
+        ("YYYY", r"(?P<y>\d{4})"),
+        ("MM", r"(?P<m>\d{1,2})"),
+        ("DD", r"(?P<d>\d{1,2})"),
+    ):
+        regex = regex.replace(placeholder, group)
+    regex = regex.replace(r"\ ", r"\s*")
+    matcher = re.compile(regex, re.IGNORECASE)
+    for tag in _tags(tags):
+        match = matcher.fullmatch(tag)
+        if match:
+            try:
+                return date(int(match["y"]), int(match["m"]), int(match["d"]))
+            except ValueError:
+                continue
+    return None
+
+
+def should_confirm(normalized, statuses=("PAID",)) -> bool:
+    """Whether the sale order is confirmed: payment status allowed, not cancelled."""
+    status = (normalized.get("financial_status") or "").upper()
+    wanted = {str(s).strip().upper() for s in statuses}
+    return bool(status) and status in wanted and not normalized.get("cancelled")
+
+
+def lines_to_import(normalized, only_shipping=True):
+    """Lines for the sale order; with ``only_shipping`` no gift cards, no digital goods."""
+    return [
+        line
+        for line in normalized["lines"]
+        if not only_shipping or (line["requires_shipping"] and not line["is_gift_card"])
+    ]
