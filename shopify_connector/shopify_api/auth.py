@@ -186,7 +186,6 @@ class ClientCredentialsTokenProvider:
             headers={"Accept": "application/json"},
             timeout=self.timeout,
             session=self.session,
-            secrets=(self._client_secret,),
         )
         status = response.status_code
         if status in (400, 401, 403):
