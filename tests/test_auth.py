@@ -197,6 +197,15 @@ def test_refused_grant_raises_authentication_error(status):
 
 
 @responses.activate
+def test_a_refusal_echoing_the_secret_is_not_quoted():
+    responses.add(responses.POST, TOKEN_URL, json={"error": SECRET}, status=401)
+    with pytest.raises(AuthenticationError) as info:
+        provider().get_token()
+    assert SECRET not in str(info.value)
+    assert SECRET not in repr(info.value.details)
+
+
+@responses.activate
 def test_unknown_shop_raises_shop_not_found():
     responses.add(responses.POST, TOKEN_URL, status=404)
     with pytest.raises(ShopNotFoundError):

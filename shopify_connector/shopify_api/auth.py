@@ -26,6 +26,18 @@ _HANDLE_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$")
 # The admin URL merchants see in their browser: admin.shopify.com/store/<handle>
 _ADMIN_RE = re.compile(r"^admin\.shopify\.com/store/(?P<handle>[^/?#]+)")
 DEFAULT_TOKEN_LIFETIME = 24 * 3600
+# Error codes of RFC 6749 section 5.2: the only part of a refusal quoted in messages.
+OAUTH_ERRORS = frozenset(
+    (
+        "invalid_request",
+        "invalid_client",
+        "invalid_grant",
+        "unauthorized_client",
+        "unsupported_grant_type",
+        "invalid_scope",
+        "access_denied",
+    )
+)
 
 
 def normalize_domain(value) -> str:
@@ -231,6 +243,4 @@ def _oauth_error(response):
     if not isinstance(payload, dict):
         return None
     error = payload.get("error")
-    if isinstance(error, str) and re.fullmatch(r"[a-z_]{1,40}", error):
-        return error
-    return None
+    return error if error in OAUTH_ERRORS else None
