@@ -248,6 +248,7 @@ class OrderPayloadError(ShopifyError, ValueError):
 
 _CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
 _MAX_QUANTITY = 2**31 - 1
+_MAX_AMOUNT = Decimal(10) ** 12
 _CENT = Decimal("0.01")
 _RATE = Decimal("0.0001")
 RESTOCK_TYPES_NOT_SOLD = frozenset({"CANCEL"})
@@ -311,7 +312,10 @@ class _Reader:
             self.fail("bad_date", f"{what} is not a valid date ({value!r}).")
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=timezone.utc)
-        return moment.astimezone(timezone.utc)
+        try:
+            return moment.astimezone(timezone.utc)
+        except (OverflowError, ValueError):
+            self.fail("bad_date", f"{what} is not a valid date ({value!r}).")
 
     def currency_code(self, value, what):
         if not isinstance(value, str) or not _CURRENCY_RE.match(value):
@@ -341,7 +345,7 @@ class _Reader:
                 number = Decimal(str(value).strip())
             except InvalidOperation:
                 number = None
-            if number is not None and number.is_finite() and abs(number) < Decimal(10) ** 15:
+            if number is not None and number.is_finite() and abs(number) < _MAX_AMOUNT:
                 return number
         self.fail("bad_amount", f"{what} is not a valid amount ({value!r}).")
 
@@ -478,12 +482,17 @@ def _tags(value):
     return [t.strip() for t in value if isinstance(t, str) and t.strip()]
 
 
+def _sub(parent, key):
+    value = parent.get(key)
+    return value if isinstance(value, dict) else {}
+
+
 def _customer(r, node, country):
     raw = r.obj(node, "customer", "The customer", required=False)
     if raw is None:
         return None
-    email = (raw.get("defaultEmailAddress") or {}).get("emailAddress")
-    phone = (raw.get("defaultPhoneNumber") or {}).get("phoneNumber")
+    email = _sub(raw, "defaultEmailAddress").get("emailAddress")
+    phone = _sub(raw, "defaultPhoneNumber").get("phoneNumber")
     phone = phone.strip() if isinstance(phone, str) and phone.strip() else None
     return {
         "gid": r.text(raw, "id", "The customer's ID", required=True),
@@ -531,13 +540,13 @@ def _refund(r, refund):
     for item in r.items(refund, "refundLineItems", "The lines of a refund"):
         line = r.obj(item, "lineItem", "The order line of a refunded line")
         restock = item.get("restockType")
-        if not isinstance(restock, str):
+        if not isinstance(restock, str) or not restock.strip():
             r.fail("missing_field", "The restock type of a refunded line is missing.")
         lines.append(
             {
                 "line_gid": r.text(line, "id", "The ID of a refunded line", required=True),
                 "quantity": r.quantity(item, "quantity", "A refunded quantity"),
-                "restock_type": restock,
+                "restock_type": restock.strip().upper(),
             }
         )
     return {
