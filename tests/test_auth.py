@@ -5,6 +5,8 @@ import urllib.parse
 
 import pytest
 import responses
+from hypothesis import given
+from hypothesis import strategies as st
 
 from shopify_api.auth import (
     ClientCredentialsTokenProvider,
@@ -61,6 +63,15 @@ def test_normalize_domain_refuses_other_hosts(value):
     assert isinstance(info.value, ValueError)
     assert info.value.code == "invalid_domain"
     assert "myshopify.com" in str(info.value)
+
+
+@given(st.from_regex(r"[a-z0-9][a-z0-9-]{0,20}[a-z0-9]", fullmatch=True))
+def test_normalised_domains_are_stable(handle):
+    domain = normalize_domain(handle)
+    assert domain == handle + ".myshopify.com"
+    assert (
+        normalize_domain(domain) == normalize_domain(f"https://{domain.upper()}/admin/") == domain
+    )
 
 
 def test_default_base_url():

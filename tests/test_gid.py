@@ -1,6 +1,8 @@
 """Global IDs and idempotency keys."""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from shopify_api.gid import from_gid, gid_type, to_gid
 from shopify_api.idempotency import idempotency_key
@@ -77,3 +79,12 @@ def test_idempotency_key_is_deterministic_per_work_item():
 def test_idempotency_key_needs_a_part():
     with pytest.raises(ValueError):
         idempotency_key()
+
+
+@given(
+    st.integers(min_value=1, max_value=2**63), st.sampled_from(["Product", "Order", "Location"])
+)
+def test_any_positive_id_survives_the_round_trip(value, resource):
+    gid = to_gid(resource, value)
+    assert from_gid(gid) == value
+    assert gid_type(gid + "?a=b") == resource

@@ -114,7 +114,8 @@ class ClientCredentialsTokenProvider:
     expires_at)``, ``save(token, expires_at, scope)`` and ``lock()`` (a row lock
     in Odoo).  Under the lock the store is read again and the grant is only
     requested if the stored token is still stale, so two workers never both
-    renew.  ``http`` defaults to the client's single HTTP seam.  The token
+    renew; ``lock`` (default: a new ``threading.Lock``) serialises the threads
+    sharing this provider.  ``http`` defaults to the client's single HTTP seam.  The token
     request is not retried here: a failure surfaces as a typed error
     (:class:`NetworkError` included).
     """
