@@ -2,6 +2,8 @@
 
 import json
 import logging
+import pathlib
+import re
 
 import pytest
 import requests
@@ -715,3 +717,14 @@ def test_every_error_has_a_distinct_stable_code():
     codes = [cls.code for cls in classes]
     assert len(codes) == len(set(codes)) >= 12
     assert errors.ServerError("x", status=500).status == 500
+
+
+def test_the_client_is_the_only_module_importing_requests():
+    addon = pathlib.Path(__file__).resolve().parent.parent / "shopify_connector"
+    pattern = re.compile(r"^\s*(?:import requests|from requests\b)", re.MULTILINE)
+    importers = sorted(
+        str(path.relative_to(addon))
+        for path in addon.rglob("*.py")
+        if pattern.search(path.read_text(encoding="utf-8"))
+    )
+    assert importers == ["shopify_api/client.py"]
