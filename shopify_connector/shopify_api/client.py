@@ -209,7 +209,9 @@ class ShopifyClient:
 
     Give exactly one of ``access_token`` (static token) or ``token_provider``
     (callable, or object with ``get_token(force_refresh=False)``; on a 401 the
-    token is refreshed once and the request sent again).
+    token is refreshed once and the request sent again).  ``sleep``, ``clock``
+    and ``rng`` are injectable for tests; the throttle state is shared by every
+    client of the same ``base_url`` and domain, so they must share one clock.
     """
 
     def __init__(
