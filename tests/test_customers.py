@@ -3,6 +3,7 @@
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from shopify_api.customers import (
     normalize_address,
     normalize_email,
