@@ -54,6 +54,24 @@ def normalize_email(raw):
     return text if _EMAIL_RE.match(text) else None
 
 
+def normalize_customer(raw, country_code=None):
+    """Shopify ``Customer`` dict -> {gid, first_name, last_name, name, email, phone}."""
+    if not isinstance(raw, dict):
+        return None
+    email = raw.get("defaultEmailAddress")
+    phone = raw.get("defaultPhoneNumber")
+    email = email.get("emailAddress") if isinstance(email, dict) else None
+    phone = _text(phone.get("phoneNumber")) if isinstance(phone, dict) else None
+    return {
+        "gid": _text(raw.get("id")),
+        "first_name": _text(raw.get("firstName")),
+        "last_name": _text(raw.get("lastName")),
+        "name": _text(raw.get("displayName")),
+        "email": normalize_email(email),
+        "phone": normalize_phone(phone, country_code) or phone,
+    }
+
+
 def normalize_address(raw, email=None):
     """Shopify ``MailingAddress`` dict -> the connector's address dict (or None).
 

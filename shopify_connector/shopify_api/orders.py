@@ -9,7 +9,7 @@ import re
 from datetime import date, datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from .customers import normalize_address, normalize_email, normalize_phone
+from .customers import normalize_address, normalize_customer, normalize_email, normalize_phone
 from .documents import document
 from .errors import ShopifyError
 
@@ -117,42 +117,31 @@ def complete_order(client, node):
     if not isinstance(node, dict):
         return node
     node = dict(node)
-    order_id = node.get("id")
-    _complete(client, node, "lineItems", ORDER_LINE_ITEMS, order_id, ("order", "lineItems"))
-    _complete(
-        client, node, "shippingLines", ORDER_SHIPPING_LINES, order_id, ("order", "shippingLines")
-    )
+    _complete(client, node, "lineItems", ORDER_LINE_ITEMS, "order")
+    _complete(client, node, "shippingLines", ORDER_SHIPPING_LINES, "order")
     if isinstance(node.get("refunds"), list):
-        refunds = []
-        for refund in node["refunds"]:
-            if isinstance(refund, dict):
-                refund = dict(refund)
-                _complete(
-                    client,
-                    refund,
-                    "refundLineItems",
-                    REFUND_LINE_ITEMS,
-                    refund.get("id"),
-                    ("refund", "refundLineItems"),
-                )
-            refunds.append(refund)
-        node["refunds"] = refunds
+        node["refunds"] = [
+            _complete(client, dict(r), "refundLineItems", REFUND_LINE_ITEMS, "refund")
+            if isinstance(r, dict)
+            else r
+            for r in node["refunds"]
+        ]
     return node
 
 
-def _complete(client, parent, key, doc, owner_id, path):
+def _complete(client, parent, key, doc, root):
+    """Append the pages after the first one to ``parent[key]``; return ``parent``."""
     connection = parent.get(key)
-    if not isinstance(connection, dict) or not owner_id:
-        return
-    page_info = connection.get("pageInfo") or {}
-    if not page_info.get("hasNextPage"):
-        return
-    variables = dict(doc.variables, id=owner_id)
-    more = client.paginate(doc, variables, path, after=page_info.get("endCursor"))
+    page_info = connection.get("pageInfo") if isinstance(connection, dict) else None
+    if not (isinstance(page_info, dict) and page_info.get("hasNextPage") and parent.get("id")):
+        return parent
+    variables = dict(doc.variables, id=parent["id"])
+    more = client.paginate(doc, variables, (root, key), after=page_info.get("endCursor"))
     parent[key] = {
         "nodes": list(connection.get("nodes") or ()) + list(more),
         "pageInfo": {"hasNextPage": False, "endCursor": None},
     }
+    return parent
 
 
 # -- search query -------------------------------------------------------------
@@ -176,16 +165,17 @@ def _timestamp(value):
     return value.astimezone(timezone.utc).replace(microsecond=0)
 
 
-def _any_of(field, values):
-    terms = []
+def _any_of(terms):
+    terms = list(terms)
+    return terms[0] if len(terms) == 1 else "(" + " OR ".join(terms) + ")"
+
+
+def _statuses(field, values):
     for value in values:
         status = str(value).strip().lower()
         if not _STATUS_RE.match(status):
             raise ValueError(f"not a Shopify {field}: {value!r}")
-        terms.append(f"{field}:{status}")
-    if len(terms) == 1:
-        return terms[0]
-    return "(" + " OR ".join(terms) + ")"
+        yield f"{field}:{status}"
 
 
 def build_order_query(
@@ -213,14 +203,15 @@ def build_order_query(
     if until is not None:
         end = _timestamp(until)
         terms.append(f"updated_at:<={_search_value(end.strftime('%Y-%m-%dT%H:%M:%SZ'))}")
-    if financial_statuses:
-        terms.append(_any_of("financial_status", financial_statuses))
-    if fulfillment_statuses:
-        terms.append(_any_of("fulfillment_status", fulfillment_statuses))
-    required = [t for t in tags_required if str(t).strip()]
+    for field, values in (
+        ("financial_status", financial_statuses),
+        ("fulfillment_status", fulfillment_statuses),
+    ):
+        if values:
+            terms.append(_any_of(_statuses(field, values)))
+    required = [f"tag:{_search_value(t)}" for t in tags_required if str(t).strip()]
     if required:
-        tag_terms = [f"tag:{_search_value(t)}" for t in required]
-        terms.append(tag_terms[0] if len(tag_terms) == 1 else "(" + " OR ".join(tag_terms) + ")")
+        terms.append(_any_of(required))
     terms.extend(f"tag_not:{_search_value(t)}" for t in tags_excluded if str(t).strip())
     if not include_test:
         terms.append("test:false")
@@ -421,8 +412,7 @@ def normalize_order(node, shop_currency=None) -> dict:
     _apply_sold_quantities(lines, refunds)
     shipping = [_shipping(r, s) for s in r.items(node, "shippingLines", "The shipping lines")]
     total_bag = r.obj(node, "totalPriceSet", "The order total")
-    presentment_money = total_bag.get("presentmentMoney")
-    return {
+    result = {
         "gid": gid,
         "legacy_id": r.text(node, "legacyResourceId", "The legacy ID"),
         "name": name,
@@ -450,28 +440,28 @@ def normalize_order(node, shop_currency=None) -> dict:
         "shipping_lines": shipping,
         "tips": r.money(node.get("totalTipReceivedSet"), "The tips", required=False),
         "totals": {
-            "total": r.money(total_bag, "The order total"),
-            "subtotal": r.money(node.get("subtotalPriceSet"), "The subtotal", required=False),
-            "tax": r.money(node.get("totalTaxSet"), "The tax total", required=False),
-            "shipping": r.money(
-                node.get("totalShippingPriceSet"), "The shipping total", required=False
-            ),
-            "discount": r.money(
-                node.get("totalDiscountsSet"), "The discount total", required=False
-            ),
-            "current_total": r.money(
-                node.get("currentTotalPriceSet"), "The current total", required=False
-            ),
-            "presentment_total": _presentment_amount(r, presentment_money),
+            key: r.money(node.get(field), label, required=key != "total")
+            for key, field, label in _TOTALS
         },
         "refunds": refunds,
     }
+    presentment_total = total_bag.get("presentmentMoney")
+    if isinstance(presentment_total, dict) and presentment_total.get("amount") is not None:
+        amount = r.amount(presentment_total["amount"], "The total in the customer's currency")
+    else:
+        amount = None
+    result["totals"]["presentment_total"] = amount
+    return result
 
 
-def _presentment_amount(r, money):
-    if not isinstance(money, dict) or money.get("amount") is None:
-        return None
-    return r.amount(money.get("amount"), "The total in the customer's currency")
+_TOTALS = (
+    ("total", "totalPriceSet", "The order total"),
+    ("subtotal", "subtotalPriceSet", "The subtotal"),
+    ("tax", "totalTaxSet", "The tax total"),
+    ("shipping", "totalShippingPriceSet", "The shipping total"),
+    ("discount", "totalDiscountsSet", "The discount total"),
+    ("current_total", "currentTotalPriceSet", "The current total"),
+)
 
 
 def _tags(value):
@@ -482,26 +472,12 @@ def _tags(value):
     return [t.strip() for t in value if isinstance(t, str) and t.strip()]
 
 
-def _sub(parent, key):
-    value = parent.get(key)
-    return value if isinstance(value, dict) else {}
-
-
 def _customer(r, node, country):
     raw = r.obj(node, "customer", "The customer", required=False)
-    if raw is None:
-        return None
-    email = _sub(raw, "defaultEmailAddress").get("emailAddress")
-    phone = _sub(raw, "defaultPhoneNumber").get("phoneNumber")
-    phone = phone.strip() if isinstance(phone, str) and phone.strip() else None
-    return {
-        "gid": r.text(raw, "id", "The customer's ID", required=True),
-        "first_name": r.text(raw, "firstName", "The customer's first name"),
-        "last_name": r.text(raw, "lastName", "The customer's last name"),
-        "name": r.text(raw, "displayName", "The customer's name"),
-        "email": normalize_email(email),
-        "phone": normalize_phone(phone, country) or phone,
-    }
+    customer = normalize_customer(raw, country)
+    if customer is not None and not customer["gid"]:
+        r.fail("missing_field", "The customer's ID is missing.")
+    return customer
 
 
 def _line(r, line):
