@@ -1,0 +1,20 @@
+{
+    "name": "Shopify Connector",
+    "summary": "Odoo as the system of record for Shopify shops: orders in, stock and prices out",
+    "version": "19.0.1.0.0",
+    "category": "Sales/Sales",
+    "license": "LGPL-3",
+    "author": "shopify_connector",
+    "website": "https://github.com/shopify-connector/shopify_connector",
+    "depends": ["sale_stock"],
+    "external_dependencies": {"python": ["requests", "phonenumbers"]},
+    "data": [
+        "security/shopify_security.xml",
+        "security/ir.model.access.csv",
+        "views/shopify_variant_views.xml",
+        "views/shopify_run_views.xml",
+        "views/shopify_shop_views.xml",
+        "views/shopify_menus.xml",
+    ],
+    "application": True,
+}

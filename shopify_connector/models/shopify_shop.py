@@ -1,0 +1,434 @@
+import logging
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+from ..shopify_api import errors as api_errors
+from ..shopify_api.auth import (
+    ClientCredentialsTokenProvider,
+    default_base_url,
+    normalize_domain,
+)
+from ..shopify_api.client import ShopifyClient
+from ..shopify_api.shop_documents import (
+    LOCATIONS,
+    PRODUCT_VARIANTS,
+    SHOP_INFO,
+    missing_scopes,
+)
+from .shopify_access_token import ShopifyTokenStore
+from .shopify_run import JobAlreadyRunning
+
+_logger = logging.getLogger(__name__)
+
+DEFAULT_API_VERSION = "2026-10"
+
+
+class ShopifyShop(models.Model):
+    """A connected Shopify shop: the connection, its settings and its actions."""
+
+    _name = "shopify.shop"
+    _description = "Shopify shop"
+    _inherit = ["mail.thread"]
+    _order = "sequence, name"
+
+    name = fields.Char(required=True, tracking=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True, tracking=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company, index=True
+    )
+    domain = fields.Char(
+        "Shop domain",
+        required=True,
+        tracking=True,
+        help="The shop's myshopify.com address, e.g. 'myshop.myshopify.com'. "
+        "You may paste the shop's admin URL or just the shop name.",
+    )
+    base_url = fields.Char(
+        "API base URL",
+        compute="_compute_base_url",
+        store=True,
+        readonly=False,
+        precompute=True,
+        help="Where the connector sends its requests. Defaults to https://<shop domain>; "
+        "change it only to point a test shop at a local Shopify simulator.",
+    )
+    api_version = fields.Char(
+        "API version",
+        required=True,
+        default=DEFAULT_API_VERSION,
+        help="Shopify Admin API version the connector speaks (quarterly releases).",
+    )
+    auth_method = fields.Selection(
+        [
+            ("token", "Admin API access token"),
+            ("client_credentials", "Client ID and secret (Dev Dashboard app)"),
+        ],
+        string="Authentication",
+        required=True,
+        default="client_credentials",
+        help="Apps created in the Shopify admin before 2026 have an Admin API access token "
+        "(shpat_...). Apps made in Shopify's Dev Dashboard have a client ID and a client "
+        "secret; the connector then obtains and renews its access token itself.",
+    )
+    access_token = fields.Char(
+        "Admin API access token", groups="base.group_system", copy=False, tracking=False
+    )
+    client_id = fields.Char("Client ID", copy=False)
+    client_secret = fields.Char("Client secret", groups="base.group_system", copy=False)
+
+    # What "Test connection" found.
+    state = fields.Selection(
+        [("draft", "Not tested"), ("connected", "Connected"), ("error", "Connection failed")],
+        string="Connection",
+        default="draft",
+        required=True,
+        readonly=True,
+        copy=False,
+        tracking=True,
+    )
+    connection_message = fields.Text(readonly=True, copy=False)
+    connection_checked_at = fields.Datetime("Last checked", readonly=True, copy=False)
+    shopify_shop_name = fields.Char("Shop name in Shopify", readonly=True, copy=False)
+    shopify_plan = fields.Char("Plan", readonly=True, copy=False)
+    shopify_currency = fields.Char("Shop currency", readonly=True, copy=False)
+    shopify_timezone = fields.Char("Shop time zone", readonly=True, copy=False)
+    shopify_taxes_included = fields.Boolean("Prices include tax", readonly=True, copy=False)
+    granted_scopes = fields.Char(readonly=True, copy=False)
+    missing_scopes = fields.Char(readonly=True, copy=False)
+    location_ids = fields.One2many("shopify.location", "shop_id", string="Locations")
+
+    variant_ids = fields.One2many("shopify.variant", "shop_id", string="Variants")
+    variant_count = fields.Integer(compute="_compute_counts")
+    run_ids = fields.One2many("shopify.run", "shop_id", string="Runs")
+    run_count = fields.Integer(compute="_compute_counts")
+
+    _domain_unique = models.Constraint(
+        "UNIQUE(domain, company_id)", "This Shopify shop is connected already."
+    )
+
+    # ------------------------------------------------------------------
+    # Domain
+    # ------------------------------------------------------------------
+    @api.depends("domain")
+    def _compute_base_url(self):
+        for shop in self:
+            if shop.domain and not shop.base_url:
+                shop.base_url = default_base_url(shop.domain)
+
+    @api.model
+    def _normalize_domain(self, value):
+        try:
+            return normalize_domain(value)
+        except api_errors.InvalidDomainError as exc:
+            raise ValidationError(
+                self.env._(
+                    "'%(value)s' is not a Shopify shop address. Enter the shop's "
+                    "myshopify.com domain, for example 'myshop.myshopify.com' "
+                    "(you find it in the Shopify admin under Settings > Domains).",
+                    value=value or "",
+                )
+            ) from exc
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if "domain" in vals:
+                vals["domain"] = self._normalize_domain(vals["domain"])
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if "domain" in vals:
+            vals["domain"] = self._normalize_domain(vals["domain"])
+            if "base_url" not in vals:
+                vals["base_url"] = default_base_url(vals["domain"])
+        if {"domain", "base_url", "auth_method", "client_id", "client_secret"} & set(vals):
+            # Another shop or app: a cached token belongs to the former one.
+            self.env["shopify.access.token"].sudo().search([("shop_id", "in", self.ids)]).unlink()
+        return super().write(vals)
+
+    @api.depends("variant_ids", "run_ids")
+    def _compute_counts(self):
+        variants = dict(
+            self.env["shopify.variant"]._read_group(
+                [("shop_id", "in", self.ids)], ["shop_id"], ["__count"]
+            )
+        )
+        runs = dict(
+            self.env["shopify.run"]._read_group(
+                [("shop_id", "in", self.ids)], ["shop_id"], ["__count"]
+            )
+        )
+        for shop in self:
+            shop.variant_count = variants.get(shop, 0)
+            shop.run_count = runs.get(shop, 0)
+
+    # ------------------------------------------------------------------
+    # Client
+    # ------------------------------------------------------------------
+    def _shopify_client(self):
+        """The Shopify client of this shop (the one HTTP seam)."""
+        self.ensure_one()
+        shop = self.sudo()  # secrets are readable by system administrators only
+        kwargs = {
+            "domain": shop.domain,
+            "base_url": shop.base_url or default_base_url(shop.domain),
+            "api_version": shop.api_version or DEFAULT_API_VERSION,
+            **self._shopify_client_options(),
+        }
+        if shop.auth_method == "token":
+            if not shop.access_token:
+                raise UserError(
+                    self.env._(
+                        "The shop '%(shop)s' has no Admin API access token. Enter it on "
+                        "the shop's form.",
+                        shop=shop.name,
+                    )
+                )
+            return ShopifyClient(access_token=shop.access_token, **kwargs)
+        if not shop.client_id or not shop.client_secret:
+            raise UserError(
+                self.env._(
+                    "The shop '%(shop)s' needs the client ID and the client secret of "
+                    "its Shopify app. Enter both on the shop's form.",
+                    shop=shop.name,
+                )
+            )
+        provider = ClientCredentialsTokenProvider(
+            shop.domain,
+            shop.client_id,
+            shop.client_secret,
+            base_url=kwargs["base_url"],
+            store=ShopifyTokenStore(self.env, shop.id),
+        )
+        return ShopifyClient(token_provider=provider, **kwargs)
+
+    def _shopify_client_options(self):
+        """Extra keyword arguments for the client (tests inject a fake sleep)."""
+        return {}
+
+    def _shopify_error_message(self, exc):
+        """A merchant-facing, translated message for a client error."""
+        self.ensure_one()
+        if isinstance(exc, api_errors.AuthenticationError):
+            if self.sudo().auth_method == "token":
+                return self.env._(
+                    "Shopify refused the access token of '%(shop)s'. It is wrong, or the "
+                    "app was uninstalled or its token revoked. Enter a valid Admin API "
+                    "access token.",
+                    shop=self.name,
+                )
+            return self.env._(
+                "Shopify refused the client ID or secret of '%(shop)s'. Check both in the "
+                "Dev Dashboard, and that the app is installed on this shop.",
+                shop=self.name,
+            )
+        if isinstance(exc, api_errors.AccessDeniedError):
+            return self.env._(
+                "The Shopify app of '%(shop)s' lacks a permission (scope) it needs%(scope)s. "
+                "Grant it in the app's configuration and reinstall the app.",
+                shop=self.name,
+                scope=f": {exc.scope}" if exc.scope else "",
+            )
+        if isinstance(exc, api_errors.ShopNotFoundError):
+            return self.env._(
+                "No Shopify shop answers at %(domain)s. Check the shop domain.",
+                domain=self.domain,
+            )
+        if isinstance(exc, api_errors.ShopUnavailableError):
+            return self.env._(
+                "The shop %(domain)s is not available (frozen, unpaid or locked in Shopify).",
+                domain=self.domain,
+            )
+        if isinstance(exc, api_errors.ThrottledError):
+            return self.env._(
+                "Shopify's rate limit stayed exhausted for '%(shop)s' although the "
+                "connector waited. The next run continues.",
+                shop=self.name,
+            )
+        if isinstance(exc, api_errors.ServerError):
+            return self.env._(
+                "Shopify had an internal error and did not recover after several tries "
+                "(%(detail)s). The next run continues.",
+                detail=exc.message,
+            )
+        if isinstance(exc, api_errors.NetworkError):
+            return self.env._(
+                "Shopify could not be reached for '%(shop)s' (network failure: %(detail)s). "
+                "Check the internet connection of the Odoo server; the next run continues.",
+                shop=self.name,
+                detail=exc.message,
+            )
+        if isinstance(exc, api_errors.UserErrorsError):
+            return self.env._("Shopify refused the change: %(detail)s", detail=exc.message)
+        return self.env._("Shopify answered with an error: %(detail)s", detail=exc.message)
+
+    # ------------------------------------------------------------------
+    # Test connection
+    # ------------------------------------------------------------------
+    def action_test_connection(self):
+        self.ensure_one()
+        try:
+            client = self._shopify_client()
+            data = client.execute(SHOP_INFO)
+            locations = list(client.paginate(LOCATIONS, {}, ("locations",)))
+        except api_errors.ShopifyError as exc:
+            message = self._shopify_error_message(exc)
+            self.write(
+                {
+                    "state": "error",
+                    "connection_message": message,
+                    "connection_checked_at": fields.Datetime.now(),
+                }
+            )
+            return self._notify(message, "danger", sticky=True)
+
+        shop = data.get("shop") or {}
+        scopes = sorted(
+            s["handle"]
+            for s in ((data.get("currentAppInstallation") or {}).get("accessScopes") or [])
+        )
+        missing = missing_scopes(scopes)
+        self._sync_locations(locations)
+        plan = shop.get("plan") or {}
+        values = {
+            "state": "connected",
+            "connection_checked_at": fields.Datetime.now(),
+            "shopify_shop_name": shop.get("name"),
+            "shopify_plan": plan.get("displayName") or plan.get("publicDisplayName"),
+            "shopify_currency": shop.get("currencyCode"),
+            "shopify_timezone": shop.get("ianaTimezone"),
+            "shopify_taxes_included": bool(shop.get("taxesIncluded")),
+            "granted_scopes": ", ".join(scopes),
+            "missing_scopes": ", ".join(missing),
+        }
+        summary = self.env._(
+            "Connected to %(name)s (plan %(plan)s, currency %(currency)s). "
+            "Locations: %(locations)s. Granted scopes: %(scopes)s.",
+            name=values["shopify_shop_name"] or self.domain,
+            plan=values["shopify_plan"] or "-",
+            currency=values["shopify_currency"] or "-",
+            locations=", ".join(loc["name"] for loc in locations) or "-",
+            scopes=values["granted_scopes"] or "-",
+        )
+        if missing:
+            summary += " " + self.env._(
+                "Missing scopes the connector needs: %(missing)s. Add them to the app and "
+                "reinstall it.",
+                missing=", ".join(missing),
+            )
+        values["connection_message"] = summary
+        self.write(values)
+        return self._notify(summary, "warning" if missing else "success", sticky=bool(missing))
+
+    def _sync_locations(self, locations):
+        existing = {
+            loc.shopify_gid: loc for loc in self.with_context(active_test=False).location_ids
+        }
+        seen = set()
+        for node in locations:
+            seen.add(node["id"])
+            values = {
+                "name": node.get("name") or node["id"],
+                "active": node.get("isActive", True),
+                "fulfills_online_orders": bool(node.get("fulfillsOnlineOrders")),
+            }
+            if node["id"] in existing:
+                existing[node["id"]].write(values)
+            else:
+                self.env["shopify.location"].create(
+                    dict(values, shop_id=self.id, shopify_gid=node["id"])
+                )
+        for gid, location in existing.items():
+            if gid not in seen:
+                location.active = False
+
+    def _notify(self, message, kind="info", sticky=False):
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Shopify: %(shop)s", shop=self.name),
+                "message": message,
+                "type": kind,
+                "sticky": sticky,
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    # ------------------------------------------------------------------
+    # Runs
+    # ------------------------------------------------------------------
+    def _run_job(self, job, method, trigger="manual"):
+        """Run ``method(run, client)`` as a logged run, exclusive per shop and job.
+
+        The job's work is done inside a savepoint: an error rolls back what the
+        job did in this transaction, while the run record with its messages
+        stays (it is created outside the savepoint).
+        """
+        self.ensure_one()
+        Run = self.env["shopify.run"]
+        try:
+            with Run._job_lock(self.id, job):
+                run = Run.create({"shop_id": self.id, "job": job, "trigger": trigger})
+                client = None
+                try:
+                    with self.env.cr.savepoint():
+                        client = self._shopify_client()
+                        method(run, client)
+                except api_errors.ShopifyError as exc:
+                    run._log(self._shopify_error_message(exc))
+                    run._finish("failed", api_calls=client.stats["calls"] if client else 0)
+                except (UserError, ValidationError) as exc:
+                    run._log(str(exc.args[0]) if exc.args else str(exc))
+                    run._finish("failed", api_calls=client.stats["calls"] if client else 0)
+                else:
+                    run._finish(api_calls=client.stats["calls"])
+                return run
+        except JobAlreadyRunning as exc:
+            raise UserError(
+                self.env._(
+                    "'%(job)s' is already running for the shop '%(shop)s'. Wait until it "
+                    "has finished; its result appears in the run log.",
+                    job=dict(Run._fields["job"]._description_selection(self.env))[job],
+                    shop=self.name,
+                )
+            ) from exc
+
+    def _run_result(self, run):
+        """Notification for a manual run."""
+        kinds = {"done": "success", "partial": "warning", "failed": "danger"}
+        text = run.summary or ""
+        if run.state == "failed" and run.message_ids:
+            text = run.message_ids[0].message
+        return self._notify(
+            f"{run.name}: {dict(run._fields['state']._description_selection(self.env))[run.state]}"
+            + (f" - {text}" if text else ""),
+            kinds.get(run.state, "info"),
+            sticky=run.state != "done",
+        )
+
+    # ------------------------------------------------------------------
+    # Match products
+    # ------------------------------------------------------------------
+    def action_match_products(self):
+        self.ensure_one()
+        run = self._run_job("match", self._match_products)
+        return self._run_result(run)
+
+    def _match_products(self, run, client):
+        variants = [
+            {
+                "gid": node["id"],
+                "sku": node.get("sku"),
+                "barcode": node.get("barcode"),
+                "title": node.get("title"),
+                "product_gid": (node.get("product") or {}).get("id"),
+                "product_title": (node.get("product") or {}).get("title"),
+                "inventory_item_gid": (node.get("inventoryItem") or {}).get("id"),
+                "price": node.get("price"),
+            }
+            for node in client.paginate(PRODUCT_VARIANTS, {}, ("productVariants",))
+        ]
+        self.env["shopify.variant"]._apply_match(self, variants, run)
