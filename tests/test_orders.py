@@ -497,10 +497,30 @@ def test_normalize_order_returns_consistent_dict_or_payload_error(node):
     delivery_date_from_tags(order["tags"])
 
 
+def _unquote(query, prefix):
+    """The value after ``prefix`` in ``query``, read like Shopify's quoted string."""
+    rest = query[query.index(prefix) + len(prefix) :]
+    assert rest[0] == "'"
+    value, index = [], 1
+    while rest[index] != "'":
+        if rest[index] == "\\":
+            index += 1
+        value.append(rest[index])
+        index += 1
+    return "".join(value), rest[index + 1 :]
+
+
 @given(st.text(max_size=40), st.text(max_size=40))
 def test_search_values_are_always_quoted(tag, other):
     query = build_order_query(tags_required=[tag], tags_excluded=[other])
     assert query.startswith("status:any") and query.endswith("test:false")
+    for prefix, value in (("tag:", tag), ("tag_not:", other)):
+        if value.strip():
+            unquoted, rest = _unquote(query, prefix)
+            assert unquoted == value.strip()
+            assert rest.startswith(" AND ") or rest.startswith(")")
+        else:
+            assert prefix not in query
 
 
 # -- search query ---------------------------------------------------------------

@@ -535,13 +535,14 @@ def _refund(r, refund):
 def _apply_sold_quantities(lines, refunds):
     """Set each line's ``quantity`` to the SOLD quantity.
 
-    Shopify's ``currentQuantity`` already excludes every refunded unit and
-    every unit removed by an order edit.  Units refunded with restock type
-    CANCEL were never shipped: they are not sold.  Units refunded with RETURN,
-    LEGACY_RESTOCK or NO_RESTOCK left the warehouse (or are written off): they
-    stay sold and come back through a return / credit note, so they are added
-    back:  sold = currentQuantity + refunded units not of type CANCEL,
-    never above the ordered quantity.
+    Rule: sold = currentQuantity + units refunded with a restock type other
+    than CANCEL, capped at the ordered quantity.  Shopify's ``currentQuantity``
+    excludes every refunded unit and every unit removed by an order edit.
+    Units removed by an edit or refunded with CANCEL were taken out before
+    fulfilment: Odoo must not deliver them.  Units refunded with RETURN,
+    LEGACY_RESTOCK or NO_RESTOCK were shipped (or written off) and stay on
+    the sale order; Odoo handles them as a return / credit note, so its
+    delivered and invoiced quantities stay true.
     """
     returned = {}
     for refund in refunds:
