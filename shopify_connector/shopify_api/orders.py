@@ -150,9 +150,14 @@ _STATUS_RE = re.compile(r"^[a-z_]+$")
 
 
 def _search_value(value):
-    """Quote a search value: single quotes, backslash before ``\\`` and ``'``."""
-    text = str(value).strip()
-    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    """Quote a search value (single quotes, or double quotes around an apostrophe).
+
+    Backslashes and, inside single quotes, apostrophes are escaped with ``\\``.
+    """
+    text = str(value).strip().replace("\\", "\\\\")
+    if "'" in text and '"' not in text:
+        return f'"{text}"'
+    return "'" + text.replace("'", "\\'") + "'"
 
 
 def _timestamp(value):
@@ -194,9 +199,11 @@ def build_order_query(
     bounds ``updated_at`` so that orders updated during the previous run are
     read again.  Several statuses are alternatives (OR); an order needs at
     least one of ``tags_required`` and none of ``tags_excluded``.
-    ``status:any`` keeps cancelled orders in, for the order lifecycle.
+    No ``status:`` term: the GraphQL ``orders`` field has no default status
+    filter, so cancelled and closed orders come through for the lifecycle
+    (``status:any`` is a REST parameter, not a documented search value).
     """
-    terms = ["status:any"]
+    terms = []
     if since is not None:
         start = _timestamp(since) - timedelta(seconds=overlap_seconds or 0)
         terms.append(f"updated_at:>={_search_value(start.strftime('%Y-%m-%dT%H:%M:%SZ'))}")
