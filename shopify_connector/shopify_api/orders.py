@@ -42,6 +42,10 @@ _SHIPPING_LINE = (
 )
 _REFUND_LINE = "quantity restockType lineItem { id }"
 
+# ``refunds`` is a plain list, not a connection: without ``first`` Shopify
+# returns every refund, and the cost rules count a list once.  Its
+# ``refundLineItems`` connection is paged like the others.
+
 ORDERS_PAGE = document(
     "OrdersPage",
     f"""
