@@ -191,7 +191,9 @@ def _get(source, info, **args):
 
 def _list_default(source, info, **args):
     value = source.get(info.field_name) if isinstance(source, dict) else None
-    return [] if value is None else value
+    if value is None and isinstance(info.return_type, GraphQLNonNull):
+        return []
+    return value
 
 
 def _scalar_derived(source, info, **args):
@@ -227,8 +229,8 @@ def _deref(source, info, **args):
 
 def _deref_list(source, info, **args):
     values = source.get(info.field_name) if isinstance(source, dict) else None
-    if not values:
-        return []
+    if values is None:
+        return [] if isinstance(info.return_type, GraphQLNonNull) else None
     store = info.context.store
     return [_deref_value(store, v) for v in values]
 
