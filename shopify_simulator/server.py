@@ -48,6 +48,7 @@ CONTROL_METHODS = (
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
     server_version = "ShopifySimulator/1.0"
 
     def log_message(self, format, *args):
