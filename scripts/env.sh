@@ -131,12 +131,14 @@ data_dir = $WORK/odoo-data
 db_host = ${PGHOST:-False}
 db_port = ${PGPORT:-False}
 db_user = ${PGUSER:-$(id -un)}
-db_password = ${PGPASSWORD:-False}
+${PGPASSWORD:+db_password = $PGPASSWORD}
 db_name = $1
 dbfilter = ^$1\$
 list_db = False
 http_interface = 127.0.0.1
+log_level = warn
 CONF
+    chmod 600 "$ODOO_RC"
     export ODOO_RC
 }
 

@@ -73,7 +73,20 @@ class ShopifyTokenStore:
     @contextmanager
     def lock(self):
         with self.env.registry.cursor() as cr:
-            cr.execute("SELECT pg_advisory_xact_lock(%s, %s)", [self.LOCK_NAMESPACE, self.shop_id])
+            cr.execute("SELECT 1 FROM shopify_shop WHERE id = %s", [self.shop_id])
+            if not cr.fetchone():
+                # The shop was created in the caller's transaction and is not
+                # committed yet (a script that creates and connects a shop in
+                # one go): nobody else can see it, so nobody else can renew its
+                # token; lock and save in the caller's transaction instead.
+                self.env.cr.execute(
+                    "SELECT pg_advisory_xact_lock(%s, %s)", [self.LOCK_NAMESPACE, self.shop_id]
+                )
+                yield
+                return
+            cr.execute(
+                "SELECT pg_advisory_xact_lock(%s, %s)", [self.LOCK_NAMESPACE, self.shop_id]
+            )
             self._cr = cr
             try:
                 yield

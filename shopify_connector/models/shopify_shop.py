@@ -410,6 +410,31 @@ class ShopifyShop(models.Model):
         )
 
     # ------------------------------------------------------------------
+    # Synchronize shop
+    # ------------------------------------------------------------------
+    # desk4's order: orders first (so that Odoo reserves their stock and the
+    # stock push publishes what is really left), then stock, then prices.
+    SYNC_STEPS = ("action_fetch_orders", "action_sync_changed_stock", "action_update_prices")
+
+    def action_synchronize_shop(self):
+        """Run order fetch, changed stock and price update, in this order."""
+        runs = self.env["shopify.run"]
+        for shop in self:
+            first = self.env["shopify.run"].search([], order="id desc", limit=1).id or 0
+            for step in shop.SYNC_STEPS:
+                getattr(shop, step)()
+            runs |= self.env["shopify.run"].search(
+                [("shop_id", "=", shop.id), ("id", ">", first)], order="id"
+            )
+        failed = runs.filtered(lambda r: r.state in ("failed", "partial"))
+        jobs = dict(runs._fields["job"]._description_selection(self.env))
+        states = dict(runs._fields["state"]._description_selection(self.env))
+        lines = [f"{run.shop_id.name}: {jobs[run.job]}: {states[run.state]}" for run in runs]
+        return self._notify(
+            "\n".join(lines), "warning" if failed else "success", sticky=bool(failed)
+        )
+
+    # ------------------------------------------------------------------
     # Match products
     # ------------------------------------------------------------------
     def action_match_products(self):

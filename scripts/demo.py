@@ -1,0 +1,208 @@
+"""The demo behind `make demo` (started by scripts/demo.sh).
+
+Starts the local Shopify simulator with a demo shop, configures a shop in a
+fresh Odoo database pointed at it, runs "Test connection", "Match products"
+and "Synchronize shop" through the connector's own code paths (only the base
+URL differs from a live shop), prints what happened next to the simulator's
+own counters, then serves Odoo until Ctrl-C.
+"""
+
+import argparse
+import os
+import random
+import subprocess
+import sys
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, REPO)
+
+import odoo  # noqa: E402
+from odoo import SUPERUSER_ID, api  # noqa: E402
+
+from shopify_simulator import Simulator, SimulatorServer  # noqa: E402
+
+CLIENT_ID = "demo-client-id"
+CLIENT_SECRET = "demo-client-secret"  # a demo value of the local simulator only
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--odoo-config", required=True)
+    parser.add_argument("--database", required=True)
+    parser.add_argument("--http-port", type=int, default=8069)
+    parser.add_argument("--simulator-port", type=int, default=0)
+    parser.add_argument("--products", type=int, default=300)
+    parser.add_argument("--orders", type=int, default=40)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--unknown-share",
+        type=float,
+        default=0.1,
+        help="share of the simulator's SKUs that Odoo does not know before the first sync",
+    )
+    parser.add_argument("--no-serve", action="store_true", help="stop after the summary")
+    return parser.parse_args()
+
+
+def seed_odoo_products(env, sim, unknown_share, seed):
+    """Create Odoo products for most of the simulator's variants, with stock."""
+    rng = random.Random(seed)
+    warehouse = env["stock.warehouse"].search([("company_id", "=", env.company.id)], limit=1)
+    Product = env["product.product"]
+    Quant = env["stock.quant"]
+    template_fields = env["product.template"]._fields
+    created = 0
+    for variant in sim.store.all("ProductVariant"):
+        if not variant.get("sku") or rng.random() < unknown_share:
+            continue
+        product = sim.store.get(variant["product"])
+        title = product.get("title") if product else variant.get("displayName")
+        if variant.get("title") and variant["title"] != "Default Title":
+            title = f"{title} ({variant['title']})"
+        values = {
+            "name": title,
+            "default_code": variant["sku"],
+            "barcode": variant.get("barcode") or False,
+            "list_price": float(variant.get("price") or 0),
+            "type": "consu",
+            "is_storable": True,
+            "sale_ok": True,
+        }
+        if "shopify_shop_product" in template_fields:
+            values["shopify_shop_product"] = True
+        record = Product.create(values)
+        quantity = rng.choice([0, 0, 3, 8, 15, 40])
+        if quantity:
+            Quant._update_available_quantity(record, warehouse.lot_stock_id, quantity)
+        created += 1
+    return created
+
+
+def run_action(shop, name):
+    method = getattr(shop, name, None)
+    if method is None:
+        print(f"  (skipped: this version has no {name})")
+        return None
+    return method()
+
+
+def summarize(env, shop, sim, started):
+    runs = env["shopify.run"].search([("shop_id", "=", shop.id)], order="id")
+    jobs = dict(runs._fields["job"]._description_selection(env))
+    states = dict(runs._fields["state"]._description_selection(env))
+    print("\nRuns")
+    print(f"  {'job':<28} {'status':<20} created updated unchanged skipped failed calls")
+    for run in runs:
+        print(
+            f"  {jobs[run.job]:<28} {states[run.state]:<20} {run.count_created:>7} "
+            f"{run.count_updated:>7} {run.count_unchanged:>9} {run.count_skipped:>7} "
+            f"{run.count_failed:>6} {run.api_calls:>5}"
+        )
+    problems = env["shopify.run.message"].search(
+        [("run_id", "in", runs.ids), ("level", "in", ("warning", "error"))]
+    )
+    print(f"\nProblems found: {len(problems)}")
+    for message in problems[:15]:
+        print(f"  [{message.level}] {message.reference or ''}: {message.message}")
+    if len(problems) > 15:
+        print(f"  ... and {len(problems) - 15} more (Shopify > Runs)")
+
+    print("\nOdoo")
+    print(f"  connection: {shop.state} - {shop.connection_message or ''}")
+    mapped = env["shopify.variant"].search_count(
+        [("shop_id", "=", shop.id), ("product_id", "!=", False)]
+    )
+    print(f"  variants read: {len(shop.variant_ids)}, linked to Odoo products: {mapped}")
+    if "shopify_shop_id" in env["sale.order"]._fields:
+        orders = env["sale.order"].search([("shopify_shop_id", "=", shop.id)])
+        confirmed = orders.filtered(lambda o: o.state == "sale")
+        print(f"  sale orders imported: {len(orders)} (confirmed: {len(confirmed)})")
+    calls_logged = sum(runs.mapped("api_calls"))
+    counters = sim.counters
+    print("\nShopify simulator")
+    print(f"  orders in the shop: {len(sim.store.all('Order'))}")
+    print(
+        f"  API calls answered: {counters['calls']}, points spent: {counters['points_actual']}, "
+        f"throttled: {counters['throttled']}, inventory quantities set: "
+        f"{counters['quantities_set']}"
+    )
+    verdict = "matches" if calls_logged == counters["calls"] else "DIFFERS from"
+    print(f"  API calls counted by the runs: {calls_logged} ({verdict} the simulator's count)")
+    print(f"\nDone in {time.monotonic() - started:.1f} s")
+    return calls_logged == counters["calls"]
+
+
+def main():
+    args = parse_args()
+    started = time.monotonic()
+    sim = Simulator(
+        seed=args.seed,
+        products=args.products,
+        orders=args.orders,
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+    )
+    server = SimulatorServer(sim, port=args.simulator_port)
+    server.start()
+    print(f"Shopify simulator: {server.base_url} (shop {sim.shop_domain})")
+
+    odoo.tools.config.parse_config(["-c", args.odoo_config, "-d", args.database])
+    registry = odoo.modules.registry.Registry(args.database)
+    ok = True
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        count = seed_odoo_products(env, sim, args.unknown_share, args.seed)
+        print(f"Odoo products created for the demo: {count}")
+        shop = env["shopify.shop"].create(
+            {
+                "name": "Demo shop (simulator)",
+                "domain": sim.shop_domain,
+                "base_url": server.base_url,
+                "auth_method": "client_credentials",
+                "client_id": CLIENT_ID,
+                "client_secret": CLIENT_SECRET,
+            }
+        )
+        print("\nTest connection")
+        run_action(shop, "action_test_connection")
+        print("Match products")
+        run_action(shop, "action_match_products")
+        print("Synchronize shop (orders, changed stock, prices)")
+        run_action(shop, "action_synchronize_shop")
+        cr.commit()  # the demo database is the result the user looks at next
+        ok = summarize(env, shop, sim, started)
+
+    if args.no_serve:
+        server.stop()
+        return 0 if ok else 1
+    print(
+        f"\nOdoo is starting on http://127.0.0.1:{args.http_port} - log in as admin / admin "
+        "(Shopify menu). Ctrl-C stops Odoo and the simulator."
+    )
+    odoo_cmd = [
+        sys.executable,
+        "-m",
+        "odoo",
+        "server",
+        "-c",
+        args.odoo_config,
+        "-d",
+        args.database,
+        "--http-port",
+        str(args.http_port),
+        "--log-level=warn",
+    ]
+    process = subprocess.Popen(odoo_cmd)
+    try:
+        process.wait()
+    except KeyboardInterrupt:
+        process.terminate()
+        process.wait(timeout=30)
+    finally:
+        server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
