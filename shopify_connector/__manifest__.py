@@ -11,9 +11,13 @@
     "data": [
         "security/shopify_security.xml",
         "security/ir.model.access.csv",
+        "data/shopify_cron.xml",
         "views/shopify_variant_views.xml",
         "views/shopify_run_views.xml",
         "views/shopify_shop_views.xml",
+        "views/shopify_shop_catalog_views.xml",
+        "views/shopify_shop_order_views.xml",
+        "views/sale_order_views.xml",
         "views/shopify_menus.xml",
     ],
     "application": True,

@@ -1,0 +1,455 @@
+"""Order import settings and actions of a Shopify shop.
+
+High-water mark: ``order_fetched_until`` is the ``updatedAt`` of the last order
+that was imported (or deliberately skipped) before the first order that failed,
+in Shopify's UPDATED_AT order.  The next fetch asks for the orders updated since
+that moment (minus a small overlap), so a failed order is read, and tried,
+again on every run until it succeeds; the orders after it that did succeed
+are read again too and recognised as unchanged (one sale order per Shopify
+order, however often it is read).
+"""
+
+import logging
+from datetime import timedelta
+from decimal import Decimal
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+from ..shopify_api import errors as api_errors
+from ..shopify_api.orders import build_order_query, fetch_orders
+
+_logger = logging.getLogger(__name__)
+
+# Seconds read again before the high-water mark, for orders updated while the
+# previous run read its last page.
+ORDER_FETCH_OVERLAP = 120
+# Orders prepared together: one database lookup per page for mappings,
+# products, partners and tags.
+ORDER_IMPORT_PAGE = 50
+
+FINANCIAL_STATUSES = (
+    "authorized",
+    "expired",
+    "paid",
+    "partially_paid",
+    "partially_refunded",
+    "pending",
+    "refunded",
+    "voided",
+)
+FULFILLMENT_STATUSES = (
+    "fulfilled",
+    "in_progress",
+    "on_hold",
+    "partial",
+    "request_declined",
+    "restocked",
+    "scheduled",
+    "unfulfilled",
+    "unshipped",
+)
+
+
+def split_list(value):
+    """Comma-separated setting -> list of stripped, non-empty items."""
+    return [item.strip() for item in (value or "").split(",") if item.strip()]
+
+
+class ShopifyShop(models.Model):
+    _inherit = "shopify.shop"
+
+    # -- what is fetched ------------------------------------------------
+    order_financial_statuses = fields.Char(
+        "Payment statuses to import",
+        default="paid",
+        help="Only orders with one of these Shopify payment statuses are imported "
+        "(comma-separated): " + ", ".join(FINANCIAL_STATUSES) + ". Default: paid. "
+        "Leave empty to import orders whatever their payment status.",
+    )
+    order_fulfillment_statuses = fields.Char(
+        "Fulfilment statuses to import",
+        help="Only orders with one of these Shopify fulfilment statuses are imported "
+        "(comma-separated): " + ", ".join(FULFILLMENT_STATUSES) + ". "
+        "Leave empty to import orders whatever their fulfilment status.",
+    )
+    order_tags_required = fields.Char(
+        "Import only orders tagged",
+        help="Comma-separated Shopify order tags. When set, only orders with at least "
+        "one of these tags are imported.",
+    )
+    order_tags_excluded = fields.Char(
+        "Never import orders tagged",
+        help="Comma-separated Shopify order tags. Orders with any of these tags are "
+        "not imported.",
+    )
+    order_only_shipping = fields.Boolean(
+        "Only lines that need shipping",
+        default=True,
+        help="Leave out order lines that need no shipping, such as gift cards and "
+        "digital products: the sale order then holds only what the warehouse ships. "
+        "The order's total in Odoo is then lower than in Shopify by these lines.",
+    )
+    order_include_test = fields.Boolean(
+        "Import test orders",
+        help="Also import orders placed with Shopify's test payment gateway.",
+    )
+    order_fetched_until = fields.Datetime(
+        "Orders fetched up to",
+        copy=False,
+        help="The next fetch reads the orders changed in Shopify since this moment "
+        "(with a two-minute overlap). It moves forward after each fetch, but never past "
+        "an order that failed, so that such an order is tried again. Leave empty to "
+        "read every order Shopify gives access to (the last 60 days without the "
+        "read_all_orders permission).",
+    )
+    order_refetch_days = fields.Integer(
+        "Daily re-fetch: days",
+        default=3,
+        help="Once a day the orders changed in this many past days are read again, to "
+        "catch any order a regular fetch missed. 0 disables the daily re-fetch.",
+    )
+    # -- what is created ------------------------------------------------
+    order_name_prefix = fields.Char(
+        "Order number prefix",
+        help="Put before Shopify's order number to form the sale order's reference, "
+        "e.g. 'SHOP-' gives 'SHOP-#1001'.",
+    )
+    order_name_suffix = fields.Char(
+        "Order number suffix",
+        help="Put after Shopify's order number to form the sale order's reference.",
+    )
+    order_team_id = fields.Many2one(
+        "crm.team",
+        "Sales team",
+        check_company=True,
+        help="Sales team of the imported orders. Empty: Odoo's default team.",
+    )
+    order_warehouse_id = fields.Many2one(
+        "stock.warehouse",
+        "Warehouse",
+        check_company=True,
+        help="Warehouse that delivers the imported orders and reserves their stock. "
+        "Empty: the company's first warehouse.",
+    )
+    order_pricelist_id = fields.Many2one(
+        "product.pricelist",
+        "Pricelist",
+        check_company=True,
+        help="Pricelist of the imported orders; its currency must be the shop's currency. "
+        "Empty: the first pricelist in the order's currency (none is needed when the "
+        "shop sells in the company's currency). Prices always come from Shopify.",
+    )
+    order_fallback_partner_id = fields.Many2one(
+        "res.partner",
+        "Fallback customer",
+        help="Customer of orders that have no customer in Shopify (guest checkouts, "
+        "orders created without customer). The order's billing and shipping addresses "
+        "become contacts of this customer. Empty: a customer is found or created from "
+        "the order's e-mail and address.",
+    )
+    order_shipping_product_id = fields.Many2one(
+        "product.product",
+        "Shipping product",
+        help="Service product of the shipping lines. Created ('Shipping') at the first "
+        "import when empty.",
+    )
+    order_tip_product_id = fields.Many2one(
+        "product.product",
+        "Tip product",
+        help="Service product of tips and other charges. Created ('Tip') when empty.",
+    )
+    order_adjustment_product_id = fields.Many2one(
+        "product.product",
+        "Rounding adjustment product",
+        help="Service product of the line that makes an order's total equal Shopify's "
+        "where Odoo rounds taxes or discounts differently. Created when empty.",
+    )
+    order_delivery_tag_pattern = fields.Char(
+        "Delivery date tag",
+        default="Lieferung: YYYY-MM-DD",
+        help="An order tag of this form sets the sale order's delivery date, e.g. "
+        "'Lieferung: 2026-12-01'. YYYY, MM and DD stand for year, month and day. "
+        "Empty: tags never set the delivery date.",
+    )
+    order_confirm_statuses = fields.Char(
+        "Confirm orders with payment status",
+        default="paid",
+        help="Imported orders with one of these payment statuses (comma-separated) are "
+        "confirmed at once, which reserves their stock. Other orders stay quotations "
+        "and are confirmed when a later fetch finds them in such a status. Empty: "
+        "never confirm automatically.",
+    )
+    # -- what the shop shows ----------------------------------------------
+    order_last_fetch_at = fields.Datetime("Last order fetch", compute="_compute_order_stats")
+    shopify_order_count = fields.Integer("Orders from the shop", compute="_compute_order_stats")
+    company_currency_id = fields.Many2one(related="company_id.currency_id")
+    shopify_revenue = fields.Monetary(
+        "Revenue from the shop",
+        compute="_compute_order_stats",
+        currency_field="company_currency_id",
+        help="Untaxed amount of the confirmed sale orders imported from this shop, in "
+        "the company's currency.",
+    )
+
+    @api.constrains("order_financial_statuses", "order_confirm_statuses")
+    def _check_order_financial_statuses(self):
+        self._check_status_list(
+            ("order_financial_statuses", "order_confirm_statuses"), FINANCIAL_STATUSES
+        )
+
+    @api.constrains("order_fulfillment_statuses")
+    def _check_order_fulfillment_statuses(self):
+        self._check_status_list(("order_fulfillment_statuses",), FULFILLMENT_STATUSES)
+
+    def _check_status_list(self, field_names, allowed):
+        for shop in self:
+            for name in field_names:
+                unknown = [s for s in split_list(shop[name]) if s.lower() not in allowed]
+                if unknown:
+                    raise ValidationError(
+                        self.env._(
+                            "%(field)s: '%(values)s' is not a Shopify status. Possible "
+                            "values: %(allowed)s.",
+                            field=self._fields[name].get_description(self.env)["string"],
+                            values=", ".join(unknown),
+                            allowed=", ".join(allowed),
+                        )
+                    )
+
+    @api.constrains("order_delivery_tag_pattern")
+    def _check_order_delivery_tag_pattern(self):
+        for shop in self:
+            pattern = shop.order_delivery_tag_pattern
+            if pattern and not all(pattern.count(p) == 1 for p in ("YYYY", "MM", "DD")):
+                raise ValidationError(
+                    self.env._(
+                        "The delivery date tag needs YYYY, MM and DD once each, "
+                        "e.g. 'Lieferung: YYYY-MM-DD'."
+                    )
+                )
+
+    @api.constrains("order_refetch_days")
+    def _check_order_refetch_days(self):
+        for shop in self:
+            if not 0 <= shop.order_refetch_days <= 60:
+                raise ValidationError(
+                    self.env._("The daily re-fetch reads between 0 and 60 days.")
+                )
+
+    def _compute_order_stats(self):
+        runs = dict(
+            self.env["shopify.run"]._read_group(
+                [("shop_id", "in", self.ids), ("job", "in", ("orders", "refetch"))],
+                ["shop_id"],
+                ["started_at:max"],
+            )
+        )
+        counts = dict(
+            self.env["sale.order"]._read_group(
+                [("shopify_shop_id", "in", self.ids)], ["shopify_shop_id"], ["__count"]
+            )
+        )
+        revenue = {}
+        groups = self.env["sale.order"]._read_group(
+            [("shopify_shop_id", "in", self.ids), ("state", "=", "sale")],
+            ["shopify_shop_id", "currency_id"],
+            ["amount_untaxed:sum"],
+        )
+        today = fields.Date.context_today(self)
+        for shop, currency, amount in groups:
+            revenue[shop] = revenue.get(shop, 0.0) + currency._convert(
+                amount, shop.company_id.currency_id, shop.company_id, today
+            )
+        for shop in self:
+            shop.order_last_fetch_at = runs.get(shop)
+            shop.shopify_order_count = counts.get(shop, 0)
+            shop.shopify_revenue = revenue.get(shop, 0.0)
+
+    # ------------------------------------------------------------------
+    # Actions and crons
+    # ------------------------------------------------------------------
+    def action_fetch_orders(self):
+        self.ensure_one()
+        run = self._run_job("orders", self._fetch_orders)
+        return self._run_result(run)
+
+    def action_view_sale_orders(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("sale.action_orders")
+        action["domain"] = [("shopify_shop_id", "=", self.id)]
+        action["context"] = {"default_shopify_shop_id": self.id, "create": False}
+        return action
+
+    @api.model
+    def _cron_fetch_orders(self):
+        """Fetch the new and changed orders of every active shop."""
+        self._cron_order_job("orders", "_fetch_orders")
+
+    @api.model
+    def _cron_refetch_orders(self):
+        """Read again the orders of the last N days (shop setting) of every shop."""
+        self._cron_order_job("refetch", "_refetch_orders", [("order_refetch_days", ">", 0)])
+
+    @api.model
+    def _cron_order_job(self, job, method_name, domain=()):
+        shops = self.search([("state", "!=", "error"), *domain])
+        for index, shop in enumerate(shops):
+            try:
+                shop._run_job(job, getattr(shop, method_name), trigger="cron")
+            except UserError as exc:
+                # Another worker runs this job for this shop: it does the work.
+                _logger.info("Shopify shop %s: %s", shop.name, exc)
+            # Each shop's run is complete (its own savepoint ended): keep it even
+            # if a later shop's run crashes the worker.
+            self.env["ir.cron"]._commit_progress(1, remaining=len(shops) - index - 1)
+
+    # ------------------------------------------------------------------
+    # Fetching
+    # ------------------------------------------------------------------
+    def _order_query(self, since=None):
+        self.ensure_one()
+        return build_order_query(
+            since=since,
+            overlap_seconds=ORDER_FETCH_OVERLAP,
+            financial_statuses=split_list(self.order_financial_statuses),
+            fulfillment_statuses=split_list(self.order_fulfillment_statuses),
+            tags_required=split_list(self.order_tags_required),
+            tags_excluded=split_list(self.order_tags_excluded),
+            include_test=self.order_include_test,
+        )
+
+    def _fetch_orders(self, run, client):
+        """Job "orders": import what changed since the high-water mark, move the mark."""
+        self.ensure_one()
+        self._import_orders(run, client, self._order_query(self.order_fetched_until or None), True)
+
+    def _refetch_orders(self, run, client):
+        """Job "refetch": import the orders changed in the last N days again."""
+        self.ensure_one()
+        since = fields.Datetime.now() - timedelta(days=self.order_refetch_days or 1)
+        self._import_orders(run, client, self._order_query(since), False)
+
+    def _import_orders(self, run, client, query, move_mark):
+        self._ensure_order_service_products()
+        SaleOrder = self.env["sale.order"]
+        importer = SaleOrder._shopify_importer(self, run)
+        counts = dict.fromkeys(("created", "updated", "unchanged", "skipped", "failed"), 0)
+        mark, blocked = self.order_fetched_until or None, False
+        fetch_error = None
+
+        def import_page(nodes):
+            nonlocal mark, blocked
+            for outcome, updated_at in importer.import_page(nodes):
+                counts[outcome] += 1
+                if outcome == "failed":
+                    blocked = True
+                elif not blocked and updated_at and (not mark or updated_at > mark):
+                    mark = updated_at
+
+        page = []
+        orders = fetch_orders(client, query)
+        while True:
+            try:
+                node = next(orders)
+            except StopIteration:
+                break
+            except api_errors.ShopifyError as exc:
+                if not any(counts.values()) and not page:
+                    raise  # nothing read: the run fails with the client's message
+                fetch_error = exc
+                break
+            page.append(node)
+            if len(page) >= ORDER_IMPORT_PAGE:
+                import_page(page)
+                page = []
+        if page:
+            import_page(page)
+        if fetch_error is not None:
+            counts["failed"] += 1
+            run._log(
+                self.env._(
+                    "Reading orders from Shopify stopped before the end: %(reason)s The "
+                    "orders read until then are imported; the next fetch continues.",
+                    reason=self._shopify_error_message(fetch_error),
+                )
+            )
+        if move_mark and mark and mark != self.order_fetched_until:
+            self.order_fetched_until = mark
+        run.write(
+            {
+                "count_created": counts["created"],
+                "count_updated": counts["updated"],
+                "count_unchanged": counts["unchanged"],
+                "count_skipped": counts["skipped"],
+                "count_failed": counts["failed"],
+                "summary": self.env._(
+                    "%(created)s orders created, %(updated)s updated, %(unchanged)s "
+                    "unchanged, %(skipped)s skipped, %(failed)s failed.",
+                    **counts,
+                ),
+            }
+        )
+
+    # ------------------------------------------------------------------
+    # Helpers of the import
+    # ------------------------------------------------------------------
+    def _ensure_order_service_products(self):
+        """Create the shop's shipping, tip and adjustment products where missing."""
+        self.ensure_one()
+        names = {
+            "order_shipping_product_id": self.env._("Shipping"),
+            "order_tip_product_id": self.env._("Tip"),
+            "order_adjustment_product_id": self.env._("Rounding adjustment"),
+        }
+        missing = [field for field in names if not self[field]]
+        if not missing:
+            return
+        products = self.env["product.product"].create(
+            [
+                {
+                    "name": names[field],
+                    "type": "service",
+                    "sale_ok": True,
+                    "purchase_ok": False,
+                    "list_price": 0.0,
+                    "taxes_id": False,
+                    "invoice_policy": "order",
+                    "company_id": self.company_id.id,
+                }
+                for field in missing
+            ]
+        )
+        self.write(dict(zip(missing, products.ids, strict=True)))
+
+    def _shopify_sale_taxes(self):
+        """{(rate, price included): account.tax} of the shop's company's sales taxes.
+
+        Rates are percentages as Decimal with 4 decimals (19.0 -> 19.0000), as
+        the order normaliser gives them.  Where several taxes share a key, the
+        first by sequence wins.
+        """
+        self.ensure_one()
+        taxes = self.env["account.tax"].search(
+            [
+                ("company_id", "=", self.company_id.id),
+                ("type_tax_use", "=", "sale"),
+                ("amount_type", "=", "percent"),
+            ],
+            order="sequence, id",
+        )
+        result = {}
+        for tax in taxes:
+            rate = Decimal(str(round(tax.amount, 4))).quantize(Decimal("0.0001"))
+            result.setdefault((rate, tax.price_include), tax)
+        return result
+
+    def _order_reference(self, shopify_name):
+        self.ensure_one()
+        return f"{self.order_name_prefix or ''}{shopify_name}{self.order_name_suffix or ''}"
+
+    def _order_warehouse(self):
+        self.ensure_one()
+        return self.order_warehouse_id or self.env["stock.warehouse"].search(
+            [("company_id", "=", self.company_id.id)], limit=1
+        )
