@@ -15,7 +15,6 @@
         "views/shopify_variant_views.xml",
         "views/shopify_run_views.xml",
         "views/shopify_shop_views.xml",
-        "views/shopify_shop_catalog_views.xml",
         "views/shopify_shop_order_views.xml",
         "views/sale_order_views.xml",
         "views/shopify_menus.xml",
