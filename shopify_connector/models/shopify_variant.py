@@ -42,6 +42,45 @@ class ShopifyVariant(models.Model):
     )
     match_note = fields.Char(readonly=True)
 
+    # Stock: what Odoo publishes and what Shopify holds at the shop's connected
+    # location (``stock_location_gid``; figures of another location are ignored).
+    stock_location_gid = fields.Char("Stock figures of location", readonly=True, copy=False)
+    stock_odoo_qty = fields.Integer(
+        "Odoo quantity",
+        readonly=True,
+        copy=False,
+        help="What Odoo publishes for this variant (free quantity of the source warehouses, "
+        "minus the safety buffer and the units Shopify committed for orders Odoo has not "
+        "reserved), as computed by the last stock push or comparison.",
+    )
+    stock_odoo_qty_at = fields.Datetime("Odoo quantity computed", readonly=True, copy=False)
+    stock_pushed_qty = fields.Integer("Last pushed", readonly=True, copy=False)
+    stock_pushed_at = fields.Datetime("Pushed at", readonly=True, copy=False)
+    shopify_available = fields.Integer("Shopify available", readonly=True, copy=False)
+    shopify_committed = fields.Integer(
+        "Shopify committed",
+        readonly=True,
+        copy=False,
+        help="Units Shopify holds for unfulfilled orders at the location.",
+    )
+    shopify_stock_state = fields.Selection(
+        [
+            ("stocked", "Stocked"),
+            ("not_stocked", "Not stocked at the location"),
+            ("untracked", "Not tracked in Shopify"),
+        ],
+        string="Shopify stock",
+        readonly=True,
+        copy=False,
+    )
+    shopify_stock_at = fields.Datetime("Shopify figures from", readonly=True, copy=False)
+    stock_note = fields.Char("Stock note", readonly=True, copy=False)
+    stock_difference = fields.Integer(
+        "Difference",
+        compute="_compute_stock_difference",
+        help="Shopify available minus the quantity Odoo publishes.",
+    )
+
     _variant_unique = models.Constraint(
         "UNIQUE(shop_id, shopify_variant_gid)", "A Shopify variant is mapped once per shop."
     )
@@ -54,6 +93,11 @@ class ShopifyVariant(models.Model):
                 parts.append(variant.title)
             label = " - ".join(p for p in parts if p) or variant.shopify_variant_gid
             variant.display_title = f"[{variant.sku}] {label}" if variant.sku else label
+
+    @api.depends("shopify_available", "stock_odoo_qty")
+    def _compute_stock_difference(self):
+        for variant in self:
+            variant.stock_difference = variant.shopify_available - variant.stock_odoo_qty
 
     def write(self, vals):
         if "product_id" in vals and "match_state" not in vals:

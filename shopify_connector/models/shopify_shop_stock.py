@@ -1,0 +1,632 @@
+import logging
+from collections import defaultdict
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
+
+from ..shopify_api import stock
+from ..shopify_api.errors import ShopifyError
+
+_logger = logging.getLogger(__name__)
+
+# Per-item messages kept in a run for skipped variants (failures are all kept).
+MAX_SKIP_MESSAGES = 200
+
+
+class ShopifyShop(models.Model):  # pylint: disable=consider-merging-classes-inherited
+    _inherit = "shopify.shop"
+
+    stock_location_id = fields.Many2one(
+        "shopify.location",
+        string="Connected Shopify location",
+        domain="[('shop_id', '=', id)]",
+        tracking=True,
+        help="The Shopify location that receives Odoo's stock (filled by 'Test connection').",
+    )
+    stock_warehouse_ids = fields.Many2many(
+        "stock.warehouse",
+        "shopify_shop_stock_warehouse_rel",
+        "shop_id",
+        "warehouse_id",
+        string="Source warehouses",
+        domain="[('company_id', '=', company_id)]",
+        help="Their free stock (on hand minus reserved) is summed into the connected "
+        "location. The first one (by sequence) is the default warehouse that 'Import "
+        "stock' writes into.",
+    )
+    stock_buffer_type = fields.Selection(
+        [("none", "No buffer"), ("units", "Units"), ("percent", "Percent")],
+        string="Safety buffer",
+        default="none",
+        required=True,
+    )
+    stock_buffer = fields.Float(
+        "Buffer",
+        help="Held back from Shopify per variant: a number of units, or a percentage of "
+        "the free quantity (rounded so that less is published).",
+    )
+    stock_untracked = fields.Selection(
+        [("skip", "Skip them"), ("track", "Switch them to tracked")],
+        string="Variants not tracked in Shopify",
+        default="skip",
+        required=True,
+    )
+    stock_unstocked = fields.Selection(
+        [("report", "Report them"), ("activate", "Stock them at the location")],
+        string="Variants not stocked at the location",
+        default="report",
+        required=True,
+    )
+    stock_route_ids = fields.One2many(
+        "shopify.stock.route", "shop_id", string="Other location pairs"
+    )
+    stock_last_push_at = fields.Datetime("Last stock push", readonly=True, copy=False)
+
+    @api.constrains("stock_buffer", "stock_buffer_type")
+    def _check_stock_buffer(self):
+        for shop in self:
+            if shop.stock_buffer < 0 or (
+                shop.stock_buffer_type == "percent" and shop.stock_buffer > 100
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "The safety buffer of '%(shop)s' must be at least 0 (and at most 100 "
+                        "for a percentage).",
+                        shop=shop.name,
+                    )
+                )
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    def action_stock_push_changed(self):
+        self.ensure_one()
+        return self._run_result(self._run_job("stock_changed", self._stock_push_changed))
+
+    def action_stock_push_all(self):
+        self.ensure_one()
+        return self._run_result(self._run_job("stock_all", self._stock_push_all))
+
+    def action_stock_import(self):
+        self.ensure_one()
+        if not self.env.user.has_group("stock.group_stock_manager"):
+            raise UserError(
+                self.env._("Only inventory administrators may overwrite Odoo's stock.")
+            )
+        return self._run_result(self._run_job("stock_import", self._stock_import))
+
+    def action_stock_compare(self):
+        """Read Shopify's quantities and compute Odoo's, without writing to Shopify."""
+        self.ensure_one()
+        try:
+            count = self._stock_compare(self._shopify_client())
+        except ShopifyError as exc:
+            return self._notify(self._shopify_error_message(exc), "danger", sticky=True)
+        return self._notify(
+            self.env._("%(count)s variants compared with Shopify.", count=count), "success"
+        )
+
+    def action_open_stock_discrepancies(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "shopify_connector.shopify_stock_discrepancy_action"
+        )
+        action["domain"] = [("shop_id", "=", self.id)]
+        return action
+
+    @api.model
+    def _cron_stock_push(self):
+        """Scheduled "Sync changed stock" of every connected shop with a location."""
+        shops = self.search([("state", "=", "connected"), ("stock_location_id", "!=", False)])
+        for shop in shops:
+            try:
+                shop._run_job("stock_changed", shop._stock_push_changed, trigger="cron")
+            except UserError as exc:  # the same job runs already: the next call catches up
+                _logger.info("Stock push of %s skipped: %s", shop.name, exc)
+
+    # ------------------------------------------------------------------
+    # Hooks
+    # ------------------------------------------------------------------
+    def _shopify_before_stock_push(self, run, client):
+        """Runs first in a stock push: the order import hooks in here, so that the
+        orders placed so far are reserved in Odoo before the stock is computed."""
+
+    def _stock_shop_sale_order_domain(self):
+        """Domain of the confirmed sale orders of this shop, or None when orders
+        do not record their shop (all committed units are then subtracted)."""
+        self.ensure_one()
+        if "shopify_shop_id" not in self.env["sale.order"]._fields:
+            return None
+        return [("shopify_shop_id", "=", self.id), ("state", "=", "sale")]
+
+    # ------------------------------------------------------------------
+    # Odoo's quantities (set-based SQL, a few queries for any number of variants)
+    # ------------------------------------------------------------------
+    def _stock_check_config(self):
+        self.ensure_one()
+        if not self.stock_location_id:
+            raise UserError(
+                self.env._(
+                    "Choose the connected Shopify location of '%(shop)s' on the Stock tab "
+                    "(run 'Test connection' first to read the locations).",
+                    shop=self.name,
+                )
+            )
+        if not self.stock_warehouse_ids:
+            raise UserError(
+                self.env._(
+                    "Choose the warehouses whose stock '%(shop)s' publishes on the Stock tab.",
+                    shop=self.name,
+                )
+            )
+
+    @api.model
+    def _stock_location_patterns(self, warehouses):
+        return [f"{path}%" for path in warehouses.view_location_id.mapped("parent_path")]
+
+    @api.model
+    def _stock_free_quantities(self, warehouses, product_ids):
+        """{product id: on hand minus reserved} over the internal locations of
+        ``warehouses`` (negative quants included: they lower what is published)."""
+        self.env["stock.quant"].flush_model(
+            ["product_id", "location_id", "quantity", "reserved_quantity"]
+        )
+        self.env["stock.location"].flush_model(["usage", "parent_path"])
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT q.product_id, SUM(q.quantity - q.reserved_quantity)
+                  FROM stock_quant q
+                  JOIN stock_location l ON l.id = q.location_id
+                 WHERE l.usage = 'internal'
+                   AND l.parent_path LIKE ANY(%s)
+                   AND q.product_id = ANY(%s)
+                 GROUP BY q.product_id
+                """,
+                self._stock_location_patterns(warehouses),
+                list(product_ids),
+            )
+        )
+        return dict(self.env.cr.fetchall())
+
+    def _stock_shop_reserved(self, warehouses, product_ids):
+        """{product id: units reserved in ``warehouses`` for this shop's confirmed
+        sale orders} (their Shopify committed units must not be subtracted twice)."""
+        self.ensure_one()
+        domain = self._stock_shop_sale_order_domain()
+        if domain is None:
+            return {}
+        orders = self.env["sale.order"]._search(domain)
+        for model, names in (
+            ("stock.move", ["state", "sale_line_id"]),
+            ("stock.move.line", ["move_id", "product_id", "location_id", "quantity_product_uom"]),
+            ("sale.order.line", ["order_id"]),
+        ):
+            self.env[model].flush_model(names)
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT ml.product_id, SUM(ml.quantity_product_uom)
+                  FROM stock_move_line ml
+                  JOIN stock_move m ON m.id = ml.move_id
+                  JOIN sale_order_line sol ON sol.id = m.sale_line_id
+                  JOIN stock_location l ON l.id = ml.location_id
+                 WHERE m.state NOT IN ('draft', 'cancel', 'done')
+                   AND sol.order_id IN %s
+                   AND l.parent_path LIKE ANY(%s)
+                   AND ml.product_id = ANY(%s)
+                 GROUP BY ml.product_id
+                """,
+                orders.subselect(),
+                self._stock_location_patterns(warehouses),
+                list(product_ids),
+            )
+        )
+        return dict(self.env.cr.fetchall())
+
+    def _stock_variant_rows(self):
+        """The mapped variants of the shop whose product is storable."""
+        self.ensure_one()
+        self.env["shopify.variant"].flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT v.id, v.product_id, v.inventory_item_gid, v.sku,
+                       v.stock_location_gid, v.shopify_available, v.shopify_committed,
+                       v.shopify_stock_state, v.shopify_stock_at, v.stock_pushed_qty,
+                       v.stock_pushed_at, t.is_storable
+                  FROM shopify_variant v
+                  JOIN product_product p ON p.id = v.product_id
+                  JOIN product_template t ON t.id = p.product_tmpl_id
+                 WHERE v.shop_id = %s AND v.inventory_item_gid IS NOT NULL
+                 ORDER BY v.id
+                """,
+                self.id,
+            )
+        )
+        return self.env.cr.dictfetchall()
+
+    def _stock_settings(self, run, location, mode):
+        self.ensure_one()
+        return stock.PushSettings(
+            location_gid=location.shopify_gid,
+            mode=mode,
+            buffer_units=self.stock_buffer if self.stock_buffer_type == "units" else 0.0,
+            buffer_percent=self.stock_buffer if self.stock_buffer_type == "percent" else 0.0,
+            activate_unstocked=self.stock_unstocked == "activate",
+            track_untracked=self.stock_untracked == "track",
+            reference_uri=f"logistics://odoo/shopify-run/{run.id}" if run else None,
+            key_parts=("stock", self.id, run.id if run else "compare"),
+        )
+
+    def _stock_lines(self, location, warehouses, rows, known=True):
+        """StockLines of ``rows``; with ``known``, the Shopify figures stored on
+        the variants for ``location`` are trusted as last known values.
+
+        Returns (lines, problems): problems are (row, reason) of variants that
+        cannot be published.
+        """
+        problems = []
+        by_product = defaultdict(list)
+        for row in rows:
+            if not row["is_storable"]:
+                problems.append((row, self.env._("The Odoo product does not track stock.")))
+            else:
+                by_product[row["product_id"]].append(row)
+        product_ids = list(by_product)
+        free = self._stock_free_quantities(warehouses, product_ids)
+        reserved = self._stock_shop_reserved(warehouses, product_ids)
+        lines = []
+        for product_id, product_rows in by_product.items():
+            if len(product_rows) > 1:
+                # Publishing the same units twice could oversell them.
+                skus = ", ".join(r["sku"] or r["inventory_item_gid"] for r in product_rows)
+                for row in product_rows:
+                    problems.append(
+                        (
+                            row,
+                            self.env._(
+                                "The Odoo product is linked to several Shopify variants "
+                                "(%(skus)s); its stock is not published until only one is "
+                                "linked.",
+                                skus=skus,
+                            ),
+                        )
+                    )
+                continue
+            row = product_rows[0]
+            line = stock.StockLine(
+                key=row["id"],
+                item_gid=row["inventory_item_gid"],
+                sku=row["sku"] or "",
+                free=free.get(product_id, 0.0),
+                reserved=reserved.get(product_id, 0.0),
+            )
+            if known and row["stock_location_gid"] == location.shopify_gid:
+                if row["shopify_stock_at"]:
+                    line.available = row["shopify_available"]
+                    line.committed = row["shopify_committed"]
+                    line.state = row["shopify_stock_state"]
+                if row["stock_pushed_at"]:
+                    line.last_pushed = row["stock_pushed_qty"]
+            lines.append(line)
+        return lines, problems
+
+    def _stock_store(self, location, lines, now):
+        """Write the lines' Shopify facts and Odoo quantity on the variants (one query)."""
+        if not lines:
+            return
+        rows = [
+            (
+                line.key,
+                line.target,
+                bool(line.read or line.pushed),
+                line.available,
+                line.committed,
+                line.state,
+                line.target if line.pushed else None,
+                (line.reason or None) if line.outcome in (stock.FAILED, stock.SKIPPED) else None,
+            )
+            for line in lines
+        ]
+        columns = [list(column) for column in zip(*rows, strict=True)]
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE shopify_variant v
+                   SET stock_location_gid = %(gid)s,
+                       stock_odoo_qty = COALESCE(d.target, v.stock_odoo_qty),
+                       stock_odoo_qty_at = CASE WHEN d.target IS NULL
+                                                THEN v.stock_odoo_qty_at ELSE %(now)s END,
+                       shopify_available = CASE WHEN d.known THEN d.available
+                                                ELSE v.shopify_available END,
+                       shopify_committed = CASE WHEN d.known THEN d.committed
+                                                ELSE v.shopify_committed END,
+                       shopify_stock_state = CASE WHEN d.known THEN d.state
+                                                  ELSE v.shopify_stock_state END,
+                       shopify_stock_at = CASE WHEN d.known THEN %(now)s
+                                               ELSE v.shopify_stock_at END,
+                       stock_pushed_qty = COALESCE(d.pushed, v.stock_pushed_qty),
+                       stock_pushed_at = CASE WHEN d.pushed IS NULL
+                                              THEN v.stock_pushed_at ELSE %(now)s END,
+                       stock_note = d.note
+                  FROM (
+                        SELECT UNNEST(%(ids)s::int[]) AS id,
+                               UNNEST(%(targets)s::int[]) AS target,
+                               UNNEST(%(known)s::bool[]) AS known,
+                               UNNEST(%(available)s::int[]) AS available,
+                               UNNEST(%(committed)s::int[]) AS committed,
+                               UNNEST(%(states)s::varchar[]) AS state,
+                               UNNEST(%(pushed)s::int[]) AS pushed,
+                               UNNEST(%(notes)s::varchar[]) AS note
+                       ) d
+                 WHERE v.id = d.id
+                """,
+                gid=location.shopify_gid,
+                now=now,
+                ids=columns[0],
+                targets=columns[1],
+                known=columns[2],
+                available=columns[3],
+                committed=columns[4],
+                states=columns[5],
+                pushed=columns[6],
+                notes=columns[7],
+            )
+        )
+        self.env["shopify.variant"].invalidate_model()
+
+    # ------------------------------------------------------------------
+    # Push
+    # ------------------------------------------------------------------
+    def _stock_push_changed(self, run, client):
+        self._stock_push(run, client, "changed")
+
+    def _stock_push_all(self, run, client):
+        self._stock_push(run, client, "all")
+
+    def _stock_push(self, run, client, mode):
+        self.ensure_one()
+        self._stock_check_config()
+        self._shopify_before_stock_push(run, client)
+        now = fields.Datetime.now()
+        totals = defaultdict(int)
+        calls = defaultdict(int)
+        errors = []
+        rows = self._stock_variant_rows()
+        location = self.stock_location_id
+
+        def store(lines):
+            self._stock_store(location, lines, now)
+
+        lines, problems = self._stock_lines(location, self.stock_warehouse_ids, rows)
+        self._stock_report_problems(run, problems, totals)
+        result = stock.push_stock(
+            client, self._stock_settings(run, location, mode), lines, on_batch=store
+        )
+        self._stock_collect(run, result, totals, calls, errors)
+
+        for route in self.stock_route_ids.filtered("active"):
+            # Extra pairs keep no figures per variant: read the location first.
+            route_lines, problems = self._stock_lines(
+                route.location_id, route.warehouse_ids, rows, known=False
+            )
+            self._stock_report_problems(run, problems, totals, route.location_id)
+            try:
+                levels = dict(stock.read_location_levels(client, route.location_id.shopify_gid))
+            except ShopifyError as exc:
+                errors.append(exc)
+                totals["failed"] += len(route_lines)
+                continue
+            for line in route_lines:
+                state = levels.get(line.item_gid) or {"stocked": False, "available": 0}
+                stock.apply_read(line, {"committed": 0, "tracked": True, **state})
+                line.last_pushed = line.available  # "changed": differs from Shopify's figure
+            settings = self._stock_settings(run, route.location_id, mode)
+            result = stock.push_stock(client, settings, route_lines)
+            self._stock_collect(run, result, totals, calls, errors, route.location_id)
+
+        for exc in errors:
+            run._log(self._shopify_error_message(exc))
+        self.stock_last_push_at = now
+        run.write(
+            {
+                "count_updated": totals["pushed"],
+                "count_unchanged": totals["unchanged"],
+                "count_skipped": totals["skipped"],
+                "count_failed": totals["failed"],
+                "summary": self.env._(
+                    "%(pushed)s quantities written to Shopify, %(unchanged)s unchanged, "
+                    "%(skipped)s skipped, %(failed)s failed (%(sets)s write calls, %(reads)s "
+                    "read calls).",
+                    pushed=totals["pushed"],
+                    unchanged=totals["unchanged"],
+                    skipped=totals["skipped"],
+                    failed=totals["failed"],
+                    sets=calls["set"],
+                    reads=calls["read"],
+                ),
+            }
+        )
+
+    def _stock_report_problems(self, run, problems, totals, location=None):
+        for row, reason in problems:
+            totals["skipped"] += 1
+            if totals["skipped"] <= MAX_SKIP_MESSAGES:
+                run._log(
+                    self._stock_message(reason, location),
+                    level="warning",
+                    reference=row["sku"] or row["inventory_item_gid"],
+                )
+
+    def _stock_message(self, reason, location=None):
+        if location and location != self.stock_location_id:
+            return f"{location.name}: {reason}"
+        return reason
+
+    def _stock_collect(self, run, result, totals, calls, errors, location=None):
+        for name, count in result.calls.items():
+            calls[name] += count
+        if result.error is not None:
+            errors.append(result.error)
+        for line in result.lines:
+            totals[line.outcome] += 1
+            if line.outcome == stock.FAILED:
+                run._log(self._stock_message(line.reason, location), reference=line.reference)
+            elif line.outcome == stock.SKIPPED and totals["skipped"] <= MAX_SKIP_MESSAGES:
+                run._log(
+                    self._stock_message(line.reason, location),
+                    level="warning",
+                    reference=line.reference,
+                )
+
+    # ------------------------------------------------------------------
+    # Compare (for the discrepancy report)
+    # ------------------------------------------------------------------
+    def _stock_compare(self, client):
+        """Read every level of the connected location and compute Odoo's quantity."""
+        self.ensure_one()
+        self._stock_check_config()
+        location = self.stock_location_id
+        levels = dict(stock.read_location_levels(client, location.shopify_gid))
+        lines, _problems = self._stock_lines(
+            location, self.stock_warehouse_ids, self._stock_variant_rows(), known=False
+        )
+        settings = self._stock_settings(None, location, "all")
+        for line in lines:
+            state = levels.get(line.item_gid) or {"stocked": False, "available": 0, "committed": 0}
+            stock.apply_read(line, state)
+            stock.compute_target(line, settings)
+        self._stock_store(location, lines, fields.Datetime.now())
+        return len(lines)
+
+    # ------------------------------------------------------------------
+    # Import (Shopify -> Odoo, for setting up)
+    # ------------------------------------------------------------------
+    def _stock_import(self, run, client):
+        """Shopify's on-hand quantities at the connected location become the
+        on-hand quantities of the default warehouse, by inventory adjustment.
+
+        On hand (not available): it counts the units committed to open orders,
+        which Odoo also holds on hand (and reserves once the orders are imported).
+        """
+        self.ensure_one()
+        self._stock_check_config()
+        location = self.stock_location_id
+        warehouse = self.stock_warehouse_ids.sorted(lambda w: (w.sequence, w.id))[:1]
+        stock_location = warehouse.lot_stock_id
+        levels = dict(stock.read_location_levels(client, location.shopify_gid))
+        rows = self._stock_variant_rows()
+        by_product = defaultdict(list)
+        skipped = []
+        for row in rows:
+            if not row["is_storable"]:
+                skipped.append((row, self.env._("The Odoo product does not track stock.")))
+            elif row["inventory_item_gid"] not in levels:
+                skipped.append((row, self.env._("Not stocked at the Shopify location.")))
+            else:
+                by_product[row["product_id"]].append(row)
+        products = self.env["product.product"].browse(list(by_product))
+        on_hand = self._stock_on_hand(warehouse, products.ids)
+        Quant = self.env["stock.quant"].with_context(
+            inventory_mode=True,
+            inventory_name=self.env._("Shopify stock import (%(shop)s)", shop=self.name),
+        )
+        quants = Quant.browse()
+        counted = defaultdict(int)
+        for product in products:
+            product_rows = by_product[product.id]
+            if len(product_rows) > 1:
+                for row in product_rows:
+                    skipped.append(
+                        (row, self.env._("Several Shopify variants are linked to this product."))
+                    )
+                continue
+            if product.tracking != "none":
+                skipped.append(
+                    (
+                        product_rows[0],
+                        self.env._("Tracked by lots or serial numbers: count it in Odoo."),
+                    )
+                )
+                continue
+            row = product_rows[0]
+            target = levels[row["inventory_item_gid"]]["on_hand"]
+            main = Quant._gather(product, stock_location, strict=True)
+            main_qty = sum(main.mapped("quantity"))
+            elsewhere = on_hand.get(product.id, 0.0) - main_qty
+            new_qty = target - elsewhere
+            if new_qty < 0:
+                run._log(
+                    self.env._(
+                        "Shopify holds %(target)s, but %(elsewhere)s are in other locations of "
+                        "%(warehouse)s: set to 0 in %(location)s.",
+                        target=target,
+                        elsewhere=elsewhere,
+                        warehouse=warehouse.name,
+                        location=stock_location.display_name,
+                    ),
+                    level="warning",
+                    reference=row["sku"],
+                )
+                new_qty = 0
+            if product.uom_id.compare(new_qty, main_qty) == 0:
+                counted["unchanged"] += 1
+                continue
+            quants |= Quant.create(
+                {
+                    "product_id": product.id,
+                    "location_id": stock_location.id,
+                    "inventory_quantity": new_qty,
+                }
+            )
+            counted["updated"] += 1
+        if quants:
+            quants._apply_inventory()
+        for row, reason in skipped:
+            run._log(reason, level="warning", reference=row["sku"] or row["inventory_item_gid"])
+        # What Shopify reported is now the last known state of each variant.
+        lines = []
+        for rows_of_product in by_product.values():
+            for row in rows_of_product:
+                line = stock.StockLine(key=row["id"], item_gid=row["inventory_item_gid"])
+                stock.apply_read(line, levels[row["inventory_item_gid"]])
+                lines.append(line)
+        self._stock_store(location, lines, fields.Datetime.now())
+        run.write(
+            {
+                "count_updated": counted["updated"],
+                "count_unchanged": counted["unchanged"],
+                "count_skipped": len(skipped),
+                "summary": self.env._(
+                    "%(updated)s on-hand quantities of %(warehouse)s set from Shopify "
+                    "(inventory adjustments), %(unchanged)s already equal, %(skipped)s skipped.",
+                    updated=counted["updated"],
+                    warehouse=warehouse.name,
+                    unchanged=counted["unchanged"],
+                    skipped=len(skipped),
+                ),
+            }
+        )
+
+    @api.model
+    def _stock_on_hand(self, warehouses, product_ids):
+        """{product id: on-hand quantity} over the internal locations of ``warehouses``."""
+        self.env["stock.quant"].flush_model(["product_id", "location_id", "quantity"])
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT q.product_id, SUM(q.quantity)
+                  FROM stock_quant q
+                  JOIN stock_location l ON l.id = q.location_id
+                 WHERE l.usage = 'internal'
+                   AND l.parent_path LIKE ANY(%s)
+                   AND q.product_id = ANY(%s)
+                 GROUP BY q.product_id
+                """,
+                self._stock_location_patterns(warehouses),
+                list(product_ids),
+            )
+        )
+        return dict(self.env.cr.fetchall())
