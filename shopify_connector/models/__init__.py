@@ -1,3 +1,6 @@
 from . import shopify_access_token, shopify_location, shopify_run, shopify_shop, shopify_variant
+from . import shopify_schedule
 from . import shopify_shop_orders, sale_order, sale_order_line, res_partner
 from . import product_template, product_product
+from . import shopify_variant_price, shopify_shop_catalog
+from . import shopify_shop_stock, shopify_stock_route, shopify_stock_discrepancy

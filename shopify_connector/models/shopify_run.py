@@ -3,6 +3,7 @@ import logging
 from contextlib import contextmanager
 
 from odoo import api, fields, models, sql_db
+from odoo.exceptions import UserError
 
 _logger = logging.getLogger(__name__)
 
@@ -60,6 +61,7 @@ class ShopifyRun(models.Model):
     )
     state = fields.Selection(
         [
+            ("queued", "Queued"),
             ("running", "Running"),
             ("done", "Finished"),
             ("partial", "Finished partially"),
@@ -80,6 +82,13 @@ class ShopifyRun(models.Model):
     count_failed = fields.Integer("Failed")
     api_calls = fields.Integer("API calls")
     summary = fields.Text()
+    failure_code = fields.Char(
+        readonly=True, help="Kind of the error that ended the run (e.g. authentication)."
+    )
+    method_name = fields.Char(readonly=True, help="The shop's method that does the job's work.")
+    progress_done = fields.Integer("Done", readonly=True)
+    progress_total = fields.Integer("To do", readonly=True)
+    progress = fields.Float(compute="_compute_progress")
     message_ids = fields.One2many("shopify.run.message", "run_id", string="Messages")
     message_count = fields.Integer(compute="_compute_message_count")
 
@@ -88,6 +97,33 @@ class ShopifyRun(models.Model):
         jobs = dict(self._fields["job"]._description_selection(self.env))
         for run in self:
             run.name = f"{jobs.get(run.job, run.job)} {run.started_at or ''}".strip()
+
+    @api.depends("progress_done", "progress_total", "state")
+    def _compute_progress(self):
+        for run in self:
+            if run.state in ("done", "partial", "failed"):
+                run.progress = 100.0
+            elif run.progress_total:
+                run.progress = min(100.0, 100.0 * run.progress_done / run.progress_total)
+            else:
+                run.progress = 0.0
+
+    def _progress(self, done, total=None):
+        """Record progress; in a background run, also commit the work done so far.
+
+        Jobs call this between batches. A background run (queue or schedule)
+        commits here: the work of each finished batch is complete in itself
+        (every order in its own savepoint, every stock batch recorded with
+        what Shopify was told), so a crash later loses nothing that was
+        committed and a re-run continues from there.
+        """
+        self.ensure_one()
+        values = {"progress_done": done}
+        if total is not None:
+            values["progress_total"] = total
+        self.write(values)
+        if self.env.context.get("shopify_commit"):
+            self.env.cr.commit()  # safe: see the docstring; only in background runs
 
     @api.depends("message_ids")
     def _compute_message_count(self):
@@ -131,6 +167,119 @@ class ShopifyRun(models.Model):
         if api_calls is not None:
             values["api_calls"] = api_calls
         self.write(values)
+
+    # ------------------------------------------------------------------
+    # Background queue, retry, clean-up
+    # ------------------------------------------------------------------
+    @api.model
+    def _cron_process_queue(self, limit=20):
+        """Do the queued runs (started from the web client), oldest first.
+
+        Each queued run is claimed with ``FOR UPDATE SKIP LOCKED``, so that
+        several cron workers share the queue without doing a run twice.
+        """
+        for _i in range(limit):
+            self.env.cr.execute(
+                """
+                SELECT id FROM shopify_run
+                 WHERE state = 'queued'
+                 ORDER BY id
+                 LIMIT 1
+                   FOR UPDATE SKIP LOCKED
+                """
+            )
+            row = self.env.cr.fetchone()
+            if not row:
+                return
+            run = self.browse(row[0])
+            run._process_queued()
+            # safe: the run is finished (or failed) and recorded; the next one
+            # starts in a transaction of its own.
+            self.env.cr.commit()
+
+    def _process_queued(self):
+        self.ensure_one()
+        shop = self.shop_id.with_context(shopify_background=False, shopify_commit=True)
+        method = getattr(shop, self.method_name or "", None)
+        if method is None:
+            self._log(self.env._("This job cannot be run by this version of the connector."))
+            self._finish("failed")
+            return
+        try:
+            with self._job_lock(shop.id, self.job):
+                self.write({"state": "running", "started_at": fields.Datetime.now()})
+                # safe: makes "running" visible in the run log before the work
+                self.env.cr.commit()
+                shop._execute_run(self.with_env(shop.env), method)
+        except JobAlreadyRunning:
+            self._log(shop._already_running_message(self.job), level="warning")
+            self._finish("failed")
+        if self.state == "failed":
+            self._notify_failure()
+
+    def _notify_failure(self):
+        """Tell the user who started the run that it failed."""
+        self.ensure_one()
+        user = self.user_id
+        if not user or user._is_public():
+            return
+        message = self.message_ids[:1].message or self.summary or ""
+        user._bus_send(
+            "simple_notification",
+            {
+                "type": "danger",
+                "sticky": True,
+                "title": self.env._("Shopify: %(run)s failed", run=self.name),
+                "message": message,
+            },
+        )
+
+    def action_retry(self):
+        """Run again, in the background, the jobs of the selected runs that failed.
+
+        Every job is safe to repeat: orders are never imported twice, stock
+        and prices are recomputed and only what differs is sent.
+        """
+        runs = self.filtered(lambda r: r.state in ("failed", "partial"))
+        if not runs:
+            raise UserError(self.env._("Only failed or partially finished runs can be retried."))
+        for run in runs:
+            shop = run.shop_id.with_context(shopify_background=True)
+            method = getattr(shop, run.method_name or "", None)
+            if method is None:
+                raise UserError(self.env._("This job cannot be run again from here."))
+            shop._run_job(run.job, method)
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "info",
+                "message": self.env._(
+                    "%(count)s jobs queued again. Follow them in Shopify > Runs.",
+                    count=len(runs),
+                ),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    @api.model
+    def _cron_cleanup(self):
+        """Delete finished runs older than each shop's retention period."""
+        self.env.cr.execute(
+            """
+            DELETE FROM shopify_run r
+             USING shopify_shop s
+             WHERE r.shop_id = s.id
+               AND r.state IN ('done', 'partial', 'failed')
+               AND s.run_retention_days > 0
+               AND r.started_at < (now() at time zone 'utc')
+                                  - make_interval(days => s.run_retention_days)
+            """
+        )
+        deleted = self.env.cr.rowcount
+        if deleted:
+            _logger.info("Deleted %s old Shopify runs", deleted)
+        return deleted
 
     # ------------------------------------------------------------------
     # Job lock

@@ -29,7 +29,7 @@ class ShopifyShop(models.Model):
 
     _name = "shopify.shop"
     _description = "Shopify shop"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "mail.activity.mixin"]
     _order = "sequence, name"
 
     name = fields.Char(required=True, tracking=True)
@@ -103,6 +103,16 @@ class ShopifyShop(models.Model):
     variant_count = fields.Integer(compute="_compute_counts")
     run_ids = fields.One2many("shopify.run", "shop_id", string="Runs")
     run_count = fields.Integer(compute="_compute_counts")
+    schedule_ids = fields.One2many("shopify.schedule", "shop_id", string="Schedules")
+    run_retention_days = fields.Integer(
+        "Keep runs (days)",
+        default=30,
+        help="Finished runs older than this are deleted every night. 0 keeps them forever.",
+    )
+    last_stock_push_at = fields.Datetime("Last stock push", compute="_compute_overview")
+    last_price_push_at = fields.Datetime("Last price push", compute="_compute_overview")
+    last_failure_at = fields.Datetime("Last failure", compute="_compute_overview")
+    last_failure_message = fields.Text(compute="_compute_overview")
 
     _domain_unique = models.Constraint(
         "UNIQUE(domain, company_id)", "This Shopify shop is connected already."
@@ -136,7 +146,28 @@ class ShopifyShop(models.Model):
         for vals in vals_list:
             if "domain" in vals:
                 vals["domain"] = self._normalize_domain(vals["domain"])
-        return super().create(vals_list)
+        shops = super().create(vals_list)
+        shops._create_default_schedules()
+        return shops
+
+    def _create_default_schedules(self):
+        from .shopify_schedule import DEFAULTS
+
+        values = []
+        for shop in self:
+            existing = set(shop.with_context(active_test=False).schedule_ids.mapped("job"))
+            for job, (active, interval, start) in DEFAULTS.items():
+                if job not in existing:
+                    values.append(
+                        {
+                            "shop_id": shop.id,
+                            "job": job,
+                            "active": active,
+                            "interval_minutes": interval,
+                            "start_time": start,
+                        }
+                    )
+        self.env["shopify.schedule"].create(values)
 
     def write(self, vals):
         if "domain" in vals:
@@ -163,6 +194,69 @@ class ShopifyShop(models.Model):
         for shop in self:
             shop.variant_count = variants.get(shop, 0)
             shop.run_count = runs.get(shop, 0)
+
+    def _compute_overview(self):
+        Run = self.env["shopify.run"]
+        ended = Run._read_group(
+            [("shop_id", "in", self.ids), ("state", "in", ("done", "partial"))],
+            ["shop_id", "job"],
+            ["ended_at:max"],
+        )
+        last = {(shop.id, job): when for shop, job, when in ended}
+
+        def latest(shop, jobs):
+            times = [last[shop.id, job] for job in jobs if last.get((shop.id, job))]
+            return max(times) if times else False
+
+        for shop in self:
+            shop.last_stock_push_at = latest(shop, ("stock_changed", "stock_all"))
+            shop.last_price_push_at = latest(shop, ("prices", "prices_all"))
+            failure = Run.search(
+                [("shop_id", "=", shop.id), ("state", "in", ("failed", "partial"))], limit=1
+            )
+            shop.last_failure_at = failure.started_at
+            shop.last_failure_message = (
+                failure.message_ids[:1].message or failure.summary if failure else False
+            )
+
+    def action_open_runs(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "shopify_connector.shopify_run_action"
+        )
+        action["domain"] = [("shop_id", "=", self.id)]
+        action["context"] = {"default_shop_id": self.id}
+        return action
+
+    def action_open_variants(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "shopify_connector.shopify_variant_action"
+        )
+        action["domain"] = [("shop_id", "=", self.id)]
+        action["context"] = {"default_shop_id": self.id}
+        return action
+
+    def _warn_administrators(self, run):
+        """A scheduled job failed for a reason only a person can fix: say so on
+        the shop (its followers are notified) and give the Shopify
+        administrators a to-do."""
+        self.ensure_one()
+        message = run.message_ids[:1].message or run.summary or ""
+        body = self.env._(
+            "Scheduled runs of this shop fail and are slowed down until it is fixed: %(msg)s",
+            msg=message,
+        )
+        self.message_post(body=body, subtype_xmlid="mail.mt_comment")
+        managers = self.env.ref("shopify_connector.shopify_connector_group_manager").user_ids
+        managers = managers.filtered(lambda u: not u.share and self.company_id in u.company_ids)
+        for user in managers[:5]:
+            self.activity_schedule(
+                "mail.mail_activity_data_todo",
+                summary=self.env._("Shopify connection needs attention"),
+                note=body,
+                user_id=user.id,
+            )
 
     # ------------------------------------------------------------------
     # Client
@@ -349,7 +443,9 @@ class ShopifyShop(models.Model):
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
-                "title": self.env._("Shopify: %(shop)s", shop=self.name),
+                "title": self.env._("Shopify: %(shop)s", shop=self.name)
+                if len(self) == 1
+                else self.env._("Shopify"),
                 "message": message,
                 "type": kind,
                 "sticky": sticky,
@@ -360,51 +456,117 @@ class ShopifyShop(models.Model):
     # ------------------------------------------------------------------
     # Runs
     # ------------------------------------------------------------------
+    # The shop's method that does each job's work: ``method(run, client)``.
+    JOB_METHODS = {
+        "match": "_match_products",
+        "orders": "_fetch_orders",
+        "refetch": "_refetch_orders",
+        "stock_changed": "_stock_push_changed",
+        "stock_all": "_stock_push_all",
+        "stock_import": "_stock_import",
+        "prices": "_push_prices_changed",
+        "prices_all": "_push_prices_all",
+        "product_export": "_export_products",
+        "product_import": "_import_products",
+    }
+
     def _run_job(self, job, method, trigger="manual"):
         """Run ``method(run, client)`` as a logged run, exclusive per shop and job.
 
-        The job's work is done inside a savepoint: an error rolls back what the
-        job did in this transaction, while the run record with its messages
-        stays (it is created outside the savepoint).
+        Started from the web client (context ``shopify_background``), the run
+        is queued and done in the background by the run queue's cron, so that
+        the browser does not wait; the user sees it in the run log. Otherwise
+        (scheduler, scripts, tests) it runs at once.
         """
         self.ensure_one()
         Run = self.env["shopify.run"]
+        if self.env.context.get("shopify_background") and trigger == "manual":
+            run = Run.create(
+                {
+                    "shop_id": self.id,
+                    "job": job,
+                    "trigger": trigger,
+                    "state": "queued",
+                    "method_name": method.__name__,
+                }
+            )
+            self.env.ref("shopify_connector.shopify_run_queue_cron")._trigger()
+            return run
         try:
             with Run._job_lock(self.id, job):
-                run = Run.create({"shop_id": self.id, "job": job, "trigger": trigger})
-                client = None
-                try:
-                    with self.env.cr.savepoint():
-                        client = self._shopify_client()
-                        method(run, client)
-                except api_errors.ShopifyError as exc:
-                    run._log(self._shopify_error_message(exc))
-                    run._finish("failed", api_calls=client.stats["calls"] if client else 0)
-                except (UserError, ValidationError) as exc:
-                    run._log(str(exc.args[0]) if exc.args else str(exc))
-                    run._finish("failed", api_calls=client.stats["calls"] if client else 0)
-                else:
-                    run._finish(api_calls=client.stats["calls"])
+                run = Run.create(
+                    {
+                        "shop_id": self.id,
+                        "job": job,
+                        "trigger": trigger,
+                        "method_name": method.__name__,
+                    }
+                )
+                self._execute_run(run, method)
                 return run
         except JobAlreadyRunning as exc:
-            raise UserError(
-                self.env._(
-                    "'%(job)s' is already running for the shop '%(shop)s'. Wait until it "
-                    "has finished; its result appears in the run log.",
-                    job=dict(Run._fields["job"]._description_selection(self.env))[job],
-                    shop=self.name,
-                )
-            ) from exc
+            raise UserError(self._already_running_message(job)) from exc
+
+    def _already_running_message(self, job):
+        jobs = dict(self.env["shopify.run"]._fields["job"]._description_selection(self.env))
+        return self.env._(
+            "'%(job)s' is already running for the shop '%(shop)s'. Wait until it has "
+            "finished; its result appears in the run log.",
+            job=jobs[job],
+            shop=self.name,
+        )
+
+    def _execute_run(self, run, method):
+        """Do the work of ``run`` and end it with the right status.
+
+        In a background run (context ``shopify_commit``) the job may commit
+        between batches (``run._progress``); a failure then rolls back only the
+        batch under way. Otherwise the job's work is done inside a savepoint:
+        an error rolls back what it did, while the run record with its
+        messages stays.
+        """
+        client = None
+        committing = bool(self.env.context.get("shopify_commit"))
+        try:
+            if committing:
+                client = self._shopify_client()
+                method(run, client)
+            else:
+                with self.env.cr.savepoint():
+                    client = self._shopify_client()
+                    method(run, client)
+        except (api_errors.ShopifyError, UserError, ValidationError) as exc:
+            if committing:
+                self.env.cr.rollback()
+            if isinstance(exc, api_errors.ShopifyError):
+                message = self._shopify_error_message(exc)
+            else:
+                message = str(exc.args[0]) if exc.args else str(exc)
+            run._log(message)
+            run.failure_code = getattr(exc, "code", None) or "error"
+            run._finish("failed", api_calls=client.stats["calls"] if client else 0)
+        else:
+            run._finish(api_calls=client.stats["calls"])
+        return run
 
     def _run_result(self, run):
         """Notification for a manual run."""
+        if run.state == "queued":
+            return self._notify(
+                self.env._(
+                    "%(run)s started in the background. Its progress and result appear in "
+                    "Shopify > Runs; you are notified if it fails.",
+                    run=run.name,
+                ),
+                "info",
+            )
         kinds = {"done": "success", "partial": "warning", "failed": "danger"}
         text = run.summary or ""
         if run.state == "failed" and run.message_ids:
             text = run.message_ids[0].message
+        states = dict(run._fields["state"]._description_selection(self.env))
         return self._notify(
-            f"{run.name}: {dict(run._fields['state']._description_selection(self.env))[run.state]}"
-            + (f" - {text}" if text else ""),
+            f"{run.name}: {states[run.state]}" + (f" - {text}" if text else ""),
             kinds.get(run.state, "info"),
             sticky=run.state != "done",
         )
@@ -414,17 +576,38 @@ class ShopifyShop(models.Model):
     # ------------------------------------------------------------------
     # desk4's order: orders first (so that Odoo reserves their stock and the
     # stock push publishes what is really left), then stock, then prices.
-    SYNC_STEPS = ("action_fetch_orders", "action_sync_changed_stock", "action_update_prices")
+    SYNC_JOBS = ("orders", "stock_changed", "prices")
+
+    def action_queue_job(self, job):
+        """Start ``job`` in the background for every selected shop (list action)."""
+        runs = self.env["shopify.run"]
+        for shop in self.with_context(shopify_background=True):
+            runs |= shop._run_job(job, getattr(shop, self.JOB_METHODS[job]))
+        jobs = dict(runs._fields["job"]._description_selection(self.env))
+        return self._notify(
+            self.env._(
+                "%(job)s started in the background for %(count)s shops. Follow the runs in "
+                "Shopify > Runs.",
+                job=jobs[job],
+                count=len(self),
+            ),
+            "info",
+        )
 
     def action_synchronize_shop(self):
         """Run order fetch, changed stock and price update, in this order."""
         runs = self.env["shopify.run"]
         for shop in self:
-            first = self.env["shopify.run"].search([], order="id desc", limit=1).id or 0
-            for step in shop.SYNC_STEPS:
-                getattr(shop, step)()
-            runs |= self.env["shopify.run"].search(
-                [("shop_id", "=", shop.id), ("id", ">", first)], order="id"
+            for job in self.SYNC_JOBS:
+                runs |= shop._run_job(job, getattr(shop, self.JOB_METHODS[job]))
+        if self.env.context.get("shopify_background"):
+            return self._notify(
+                self.env._(
+                    "Synchronization started in the background: %(count)s runs queued. "
+                    "Follow them in Shopify > Runs.",
+                    count=len(runs),
+                ),
+                "info",
             )
         failed = runs.filtered(lambda r: r.state in ("failed", "partial"))
         jobs = dict(runs._fields["job"]._description_selection(self.env))

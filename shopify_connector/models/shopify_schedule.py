@@ -1,0 +1,192 @@
+import logging
+from datetime import timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+from ..shopify_api import schedule as schedule_rules
+
+_logger = logging.getLogger(__name__)
+
+SCHEDULED_JOBS = [
+    ("orders", "Fetch orders"),
+    ("refetch", "Daily re-fetch of orders"),
+    ("stock_changed", "Sync changed stock"),
+    ("stock_all", "Sync all stock"),
+    ("prices", "Update prices"),
+]
+# job: (active, interval in minutes, start time in hours)
+DEFAULTS = {
+    "orders": (True, 10, 0.0),
+    "refetch": (True, 1440, 2.0),
+    "stock_changed": (True, 15, 0.0),
+    "stock_all": (False, 1440, 3.0),
+    "prices": (True, 60, 0.0),
+}
+# failures that retrying soon cannot fix: back off and tell an administrator
+PERSISTENT_FAILURES = {"authentication", "access_denied", "shop_not_found", "shop_unavailable"}
+
+
+class ShopifySchedule(models.Model):
+    """When a job runs unattended for a shop."""
+
+    _name = "shopify.schedule"
+    _description = "Shopify job schedule"
+    _order = "shop_id, id"
+
+    shop_id = fields.Many2one("shopify.shop", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one(related="shop_id.company_id", store=True)
+    job = fields.Selection(SCHEDULED_JOBS, required=True)
+    active = fields.Boolean(
+        "Automatic",
+        default=True,
+        help="Run this job by itself on the schedule below. Switch it off to run it by hand only.",
+    )
+    interval_minutes = fields.Integer(
+        "Every (minutes)",
+        required=True,
+        default=10,
+        help="Minutes between two runs. Orders: 1 to 60 (default 10). A value of 1440 "
+        "runs the job once a day at the start time.",
+    )
+    start_time = fields.Float(
+        "Start time",
+        default=0.0,
+        help="Time of day (in the shop's time zone) from which the runs are counted; "
+        "the daily re-fetch runs at this time.",
+    )
+    offset_seconds = fields.Integer(
+        "Gap to the daily re-fetch (s)",
+        default=60,
+        help="A regular order fetch due within this many seconds of the daily re-fetch "
+        "is moved to this many seconds after it, so the two never collide.",
+    )
+    next_run_at = fields.Datetime("Next run", readonly=True, copy=False)
+    last_run_at = fields.Datetime("Last run", readonly=True, copy=False)
+    last_run_id = fields.Many2one("shopify.run", readonly=True, copy=False)
+    failure_count = fields.Integer(
+        "Failures in a row",
+        readonly=True,
+        copy=False,
+        help="Runs that failed for a reason a retry cannot fix (refused credentials, "
+        "missing permission, shop gone). The schedule then waits longer after each.",
+    )
+
+    _job_unique = models.Constraint("UNIQUE(shop_id, job)", "One schedule per shop and job.")
+
+    @api.constrains("job", "interval_minutes")
+    def _check_interval(self):
+        for schedule in self:
+            if schedule.job == "orders" and not 1 <= schedule.interval_minutes <= 60:
+                raise ValidationError(self.env._("Orders are fetched every 1 to 60 minutes."))
+            if not 1 <= schedule.interval_minutes <= 1440:
+                raise ValidationError(
+                    self.env._("A schedule runs every 1 to 1440 minutes (once a day).")
+                )
+
+    @api.constrains("start_time")
+    def _check_start_time(self):
+        for schedule in self:
+            if not 0 <= schedule.start_time < 24:
+                raise ValidationError(self.env._("The start time is a time of day (0:00-23:59)."))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        schedules = super().create(vals_list)
+        schedules._plan_next()
+        return schedules
+
+    def write(self, vals):
+        result = super().write(vals)
+        if {"interval_minutes", "start_time", "active", "offset_seconds"} & set(vals):
+            self._plan_next()
+        return result
+
+    # ------------------------------------------------------------------
+    def _tz(self):
+        name = self.shop_id.shopify_timezone or self.env.user.tz or "UTC"
+        try:
+            return ZoneInfo(name)
+        except (KeyError, ValueError):
+            return timezone.utc
+
+    def _next_slot(self, now):
+        """The next run after ``now`` (aware UTC), honouring the daily re-fetch gap."""
+        self.ensure_one()
+        slot = schedule_rules.next_run(now, self.start_time, self.interval_minutes, self._tz())
+        if self.job == "orders":
+            daily = self.shop_id.schedule_ids.filtered(lambda s: s.job == "refetch" and s.active)
+            if daily:
+                refetch = schedule_rules.next_run(
+                    now, daily.start_time, daily.interval_minutes, daily._tz()
+                )
+                slot = schedule_rules.avoid(slot, refetch, daily.offset_seconds)
+        return slot
+
+    def _plan_next(self, now=None):
+        now = now or fields.Datetime.now().replace(tzinfo=timezone.utc)
+        for schedule in self:
+            slot = schedule._next_slot(now)
+            pause = schedule_rules.backoff(schedule.interval_minutes, schedule.failure_count)
+            if pause:
+                slot = max(slot, now + timedelta(minutes=pause))
+            super(ShopifySchedule, schedule).write(
+                {"next_run_at": slot.astimezone(timezone.utc).replace(tzinfo=None)}
+            )
+
+    @api.model
+    def _cron_run_due(self, limit=50):
+        """Run the schedules that are due (the scheduler's one cron).
+
+        A due schedule is claimed with ``FOR UPDATE SKIP LOCKED`` and its next
+        run planned before the job starts, so that several cron workers never
+        pick the same schedule; the job itself is exclusive per shop and job
+        (see ``shopify.run._job_lock``). Archived shops and shops never
+        connected are left alone.
+        """
+        done = 0
+        while done < limit:
+            self.env.cr.execute(
+                """
+                SELECT sch.id
+                  FROM shopify_schedule sch
+                  JOIN shopify_shop shop ON shop.id = sch.shop_id
+                 WHERE sch.active AND shop.active AND shop.state != 'draft'
+                   AND sch.next_run_at <= (now() at time zone 'utc')
+                 ORDER BY sch.next_run_at
+                 LIMIT 1
+                   FOR UPDATE OF sch SKIP LOCKED
+                """
+            )
+            row = self.env.cr.fetchone()
+            if not row:
+                break
+            schedule = self.browse(row[0])
+            schedule._run_now()
+            done += 1
+            # safe: the schedule's run is finished and recorded, its next run
+            # planned; the next schedule starts in a transaction of its own.
+            self.env["ir.cron"]._commit_progress(1)
+        return done
+
+    def _run_now(self):
+        self.ensure_one()
+        shop = self.shop_id.with_context(shopify_commit=True)
+        now = fields.Datetime.now()
+        method = getattr(shop, shop.JOB_METHODS[self.job])
+        try:
+            run = shop._run_job(self.job, method, trigger="cron")
+        except UserError as exc:  # the same job runs already (started by hand)
+            _logger.info("Shopify schedule %s skipped: %s", self.id, exc)
+            self._plan_next()
+            return
+        values = {"last_run_at": now, "last_run_id": run.id}
+        if run.state == "failed" and run.failure_code in PERSISTENT_FAILURES:
+            values["failure_count"] = self.failure_count + 1
+            if self.failure_count == 0:
+                shop._warn_administrators(run)
+        else:
+            values["failure_count"] = 0
+        super().write(values)
+        self._plan_next()
