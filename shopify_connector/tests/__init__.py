@@ -1,1 +1,2 @@
 from . import test_matching, test_shop
+from . import test_stock_sync
