@@ -2,6 +2,7 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
+
 from shopify_api.schedule import avoid, backoff, next_run, start_clock
 
 UTC = timezone.utc
