@@ -502,3 +502,111 @@ class TestDiscrepancy(StockCase):
         self.assertEqual(self.variants[1].stock_difference, 7)
         # nothing was written to Shopify
         self.assertFalse(self.fake.set_calls())
+
+
+try:
+    from shopify_simulator import Simulator, SimulatorServer
+except ImportError:  # the simulator lives beside the addon, in the repository
+    Simulator = SimulatorServer = None
+
+
+@tagged("post_install", "-at_install")
+class TestStockWithSimulator(ShopifyCase):
+    """End to end against the local Shopify simulator: orders placed in Shopify
+    move units from available to committed, writes are compare-and-swap."""
+
+    def setUp(self):
+        super().setUp()
+        if Simulator is None:
+            self.skipTest("shopify_simulator is not importable")
+        self.sim = Simulator(seed=7, products=5, variants_per_product=(1, 1), orders=0)
+        server = SimulatorServer(self.sim)
+        server.__enter__()
+        self.addCleanup(server.__exit__, None, None, None)
+        self.mock.add_passthru(server.base_url)
+        location = self.env["shopify.location"].create(
+            {
+                "shop_id": self.shop.id,
+                "name": "Hauptlager",
+                "shopify_gid": "gid://shopify/Location/1001",
+            }
+        )
+        self.shop.write(
+            {
+                "base_url": server.base_url,
+                "access_token": self.sim.access_token,
+                "stock_location_id": location.id,
+                "stock_warehouse_ids": [Command.set(self.env.ref("stock.warehouse0").ids)],
+            }
+        )
+        self.skus = [v["sku"] for v in self.sim.store.all("ProductVariant")[:3]]
+        self.products = self.env["product.product"].create(
+            [{"name": sku, "default_code": sku, "is_storable": True} for sku in self.skus]
+        )
+        self.env["shopify.variant"].create(
+            [
+                {
+                    "shop_id": self.shop.id,
+                    "shopify_variant_gid": self.sim.variant(sku)["id"],
+                    "inventory_item_gid": self.sim.variant(sku)["inventoryItem"],
+                    "sku": sku,
+                    "product_id": product.id,
+                }
+                for sku, product in zip(self.skus, self.products, strict=True)
+            ]
+        )
+        stock_location = self.env.ref("stock.warehouse0").lot_stock_id
+        for product in self.products:
+            self.env["stock.quant"]._update_available_quantity(product, stock_location, 10)
+
+    def available(self, sku):
+        return self.sim.available(sku, "gid://shopify/Location/1001")
+
+    def push(self, mode="changed"):
+        job = "stock_all" if mode == "all" else "stock_changed"
+        method = self.shop._stock_push_all if mode == "all" else self.shop._stock_push_changed
+        run = self.shop._run_job(job, method)
+        self.assertEqual(run.state, "done", run.message_ids.mapped("message"))
+        return run
+
+    def test_orders_in_shopify_are_never_oversold(self):
+        self.push()
+        self.assertEqual([self.available(s) for s in self.skus], [10, 10, 10])
+
+        # An order placed in Shopify, not imported yet, and an unpaid one the
+        # import filters out: Shopify commits their units.
+        self.sim.place_order(lines=[{"sku": self.skus[0], "quantity": 2}])
+        self.sim.place_order(
+            lines=[{"sku": self.skus[1], "quantity": 3}], financial_status="PENDING"
+        )
+        stock_location = self.env.ref("stock.warehouse0").lot_stock_id
+        self.env["stock.quant"]._update_available_quantity(self.products[0], stock_location, 5)
+        self.env["stock.quant"]._update_available_quantity(self.products[1], stock_location, 5)
+        self.sim.reset_counters()
+        run = self.push()
+        # Odoo holds 15 of each; Shopify keeps 2 and 3 units for the orders.
+        self.assertEqual(self.available(self.skus[0]), 13)
+        self.assertEqual(self.available(self.skus[1]), 12)
+        self.assertEqual(self.available(self.skus[2]), 10)
+        self.assertEqual(run.count_updated, 2)
+        self.assertEqual(self.sim.counters["mutations"], 2, "refused once as stale, then resent")
+
+        # A customer buys while the push runs: noticed, re-read, recomputed.
+        def customer_buys(shop, run, client):
+            self.sim.place_order(lines=[{"sku": self.skus[2], "quantity": 4}])
+
+        self.patch(type(self.shop), "_shopify_before_stock_push", customer_buys)
+        self.push("all")
+        self.assertEqual(self.available(self.skus[2]), 6)
+        on_hand = self.sim.quantity(self.skus[2], "on_hand", "gid://shopify/Location/1001")
+        self.assertEqual(on_hand, 10, "Shopify never holds more than Odoo")
+
+        # Nothing changed since: no mutation at all.
+        self.sim.reset_counters()
+        self.patch(type(self.shop), "_shopify_before_stock_push", lambda shop, run, client: None)
+        run = self.push()
+        self.assertEqual(self.sim.counters["mutations"], 0)
+        # Only the variants with committed units Odoo has not reserved are read
+        # again (one call): committed units may have been fulfilled since.
+        self.assertEqual(self.sim.counters["calls"], 1)
+        self.assertEqual(run.count_unchanged, 3)
