@@ -42,7 +42,9 @@ class ResPartner(models.Model):
     @api.model
     def _shopify_prefetch(self, importer, orders):
         """Find the customers of a page of orders: by Shopify ID, e-mail, phone."""
-        wanted = [o for o in orders if o["customer"] or not importer.shop.order_fallback_partner_id]
+        wanted = [
+            o for o in orders if o["customer"] or not importer.shop.order_fallback_partner_id
+        ]
         company = [False, importer.company.id]
         base = [
             ("type", "not in", ("invoice", "delivery")),

@@ -144,7 +144,7 @@ class ShopifyOrderImporter:
             try:
                 with self.env.cr.savepoint():
                     outcome = self._import_order(order)
-            except Exception as exc:  # noqa: BLE001 - one order never stops the others
+            except Exception as exc:
                 self._forget()
                 self._log_failure(order["name"], exc)
                 yield "failed", _naive_utc(order["updated_at"])
@@ -175,10 +175,9 @@ class ShopifyOrderImporter:
                 self.tags.setdefault(tag.name, tag)
 
     def _log_failure(self, name, exc):
-        _ = self.env._
         if isinstance(exc, OrderPayloadError):
             detail = exc.message.removeprefix(f"Order {exc.order}: ")
-            message = _(
+            message = self.env._(
                 "Order %(order)s was not imported: Shopify sent data the connector cannot "
                 "read safely (%(detail)s). It is tried again at the next fetch; if the "
                 "problem stays, check the order in Shopify.",
@@ -186,18 +185,18 @@ class ShopifyOrderImporter:
                 detail=detail,
             )
         elif isinstance(exc, OrderImportError):
-            message = _(
+            message = self.env._(
                 "Order %(order)s was not imported: %(reason)s", order=name, reason=str(exc)
             )
         elif isinstance(exc, (UserError, ValidationError)):
-            message = _(
+            message = self.env._(
                 "Order %(order)s was not imported, Odoo refused it: %(reason)s",
                 order=name,
                 reason=exc.args[0] if exc.args else str(exc),
             )
         else:
             _logger.exception("Shopify order %s of shop %s failed", name, self.shop.name)
-            message = _(
+            message = self.env._(
                 "Order %(order)s was not imported because of an unexpected error "
                 "(%(error)s). It is tried again at the next fetch; if it keeps failing, "
                 "show this message to your administrator.",
@@ -307,9 +306,7 @@ class ShopifyOrderImporter:
         ):
             if (sale[field] or None) != value:
                 values[field] = value
-        confirm = sale.state in ("draft", "sent") and should_confirm(
-            order, self.confirm_statuses
-        )
+        confirm = sale.state in ("draft", "sent") and should_confirm(order, self.confirm_statuses)
         if not values and not confirm:
             return "unchanged"
         if values:

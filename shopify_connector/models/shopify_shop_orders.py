@@ -80,8 +80,7 @@ class ShopifyShop(models.Model):
     )
     order_tags_excluded = fields.Char(
         "Never import orders tagged",
-        help="Comma-separated Shopify order tags. Orders with any of these tags are "
-        "not imported.",
+        help="Comma-separated Shopify order tags. Orders with any of these tags are not imported.",
     )
     order_only_shipping = fields.Boolean(
         "Only lines that need shipping",
