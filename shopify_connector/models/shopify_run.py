@@ -179,6 +179,7 @@ class ShopifyRun(models.Model):
         several cron workers share the queue without doing a run twice.
         """
         for _i in range(limit):
+            self.env.flush_all()
             self.env.cr.execute(
                 """
                 SELECT id FROM shopify_run

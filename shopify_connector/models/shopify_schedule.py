@@ -147,17 +147,19 @@ class ShopifySchedule(models.Model):
         """
         done = 0
         while done < limit:
+            self.env.flush_all()
             self.env.cr.execute(
                 """
                 SELECT sch.id
                   FROM shopify_schedule sch
                   JOIN shopify_shop shop ON shop.id = sch.shop_id
                  WHERE sch.active AND shop.active AND shop.state != 'draft'
-                   AND sch.next_run_at <= (now() at time zone 'utc')
+                   AND sch.next_run_at <= %s
                  ORDER BY sch.next_run_at
                  LIMIT 1
                    FOR UPDATE OF sch SKIP LOCKED
-                """
+                """,
+                [fields.Datetime.now()],
             )
             row = self.env.cr.fetchone()
             if not row:
