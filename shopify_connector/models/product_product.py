@@ -74,10 +74,12 @@ class ProductProduct(models.Model):
     def _shopify_line_product(self, importer, order, line, taxes):
         """(product, created) for an order line: variant mapping, SKU, barcode, else new.
 
-        A line without variant and without SKU (a custom item) gets a product
-        of its own name, reused by later orders.  A line whose variant was
-        deleted in Shopify keeps its SKU; without an Odoo product of that SKU
-        the order cannot be imported.
+        A custom item (no variant, no product) with a SKU is created like any
+        missing product; without SKU it gets a product of its own name, reused
+        by later orders.  A line whose variant was deleted while its product
+        still exists in Shopify must find its Odoo product by SKU, else the
+        order cannot be imported (a product made up from it would never be
+        linked to Shopify again).
         """
         mapping = importer.mappings.get(line["variant_gid"]) if line["variant_gid"] else None
         if mapping and mapping.product_id:
@@ -88,7 +90,8 @@ class ProductProduct(models.Model):
             product = importer.products_by_barcode.get(mapping.barcode)
         if product:
             return product, False
-        if not line["variant_gid"] and sku:
+        if not line["variant_gid"] and line["product_gid"]:
+            # The product still exists in Shopify, its variant does not.
             raise OrderImportError(
                 self.env._(
                     "the line %(line)s (SKU %(sku)s) refers to a product variant that no "
@@ -96,16 +99,16 @@ class ProductProduct(models.Model):
                     "Create the product in Odoo with this internal reference, then fetch "
                     "the orders again.",
                     line=line["name"],
-                    sku=sku,
+                    sku=sku or "-",
                 )
             )
-        if not line["variant_gid"] and not sku:
+        if line["variant_gid"] or sku:  # custom items with a SKU too
+            name = line["title"] or line["name"]
+        else:
             name = self._shopify_custom_name(line)
             product = importer.products_by_name.get(name)
             if product:
                 return product, False
-        else:
-            name = line["title"] or line["name"]
         product = self.create(
             {
                 "name": name,

@@ -4,6 +4,7 @@ from unittest.mock import patch
 
 from psycopg2 import IntegrityError
 
+from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from ..shopify_api.orders import normalize_order
@@ -361,6 +362,7 @@ class TestOrderFailures(OrderCase):
 
     def test_line_of_a_deleted_variant_without_odoo_product_fails_the_order(self):
         node = order_node("simple_paid")
+        # the product is still in Shopify, its variant is gone
         node["lineItems"]["nodes"][1]["variant"] = None
         node["lineItems"]["nodes"][1]["sku"] = "GONE-1"
         run = self.fetch(node)
@@ -529,6 +531,66 @@ class TestOrderReferenceTagsAndShop(OrderCase):
 
         with self.assertRaises(ValidationError):
             self.shop.order_financial_statuses = "paid, bezahlt"
+
+
+try:
+    from shopify_simulator import Simulator, SimulatorServer
+except ImportError:  # the simulator lives beside the addon, in the repository
+    Simulator = SimulatorServer = None
+
+
+@tagged("post_install", "-at_install")
+class TestOrdersFromSimulator(OrderCase):
+    """End to end: the simulator's orders through the real HTTP path."""
+
+    def setUp(self):
+        super().setUp()
+        if Simulator is None:
+            self.skipTest("shopify_simulator is not importable")
+        self.sim = Simulator(seed=3, products=5, variants_per_product=(1, 1), orders=6)
+        server = SimulatorServer(self.sim)
+        server.__enter__()
+        self.addCleanup(server.__exit__, None, None, None)
+        self.mock.add_passthru(server.base_url)
+        self.shop.write({"base_url": server.base_url, "access_token": self.sim.access_token})
+
+    def shop_orders(self):
+        return self.env["sale.order"].search([("shopify_shop_id", "=", self.shop.id)])
+
+    def test_simulator_orders_are_imported_once_with_shopify_totals(self):
+        run = self.shop._run_job("orders", self.shop._fetch_orders)
+        self.assertEqual(run.state, "done", run.message_ids.mapped("message"))
+        paid = [o for o in self.sim.store.all("Order") if o["displayFinancialStatus"] == "PAID"]
+        sales = self.shop_orders()
+        self.assertEqual(len(sales), len(paid))
+        self.assertEqual(run.count_created, len(paid))
+        for sale in sales:
+            self.assertEqual(sale.state, "sale")
+            self.assertEqual(
+                sale.currency_id.compare_amounts(sale.amount_total, sale.shopify_total),
+                0,
+                sale.name,
+            )
+        mark = self.shop.order_fetched_until
+        self.assertTrue(mark)
+
+        # nothing new: nothing created; a new order: imported by the next fetch
+        again = self.shop._run_job("orders", self.shop._fetch_orders)
+        self.assertEqual(again.count_created, 0)
+        sku = self.sim.store.all("ProductVariant")[0]["sku"]
+        self.sim.place_order(
+            lines=[
+                {"sku": sku, "quantity": 2},
+                {"sku": None, "quantity": 1, "price": "3.00", "title": "Gift wrap"},
+            ],
+            tags=["Lieferung: 2026-12-24"],
+        )
+        third = self.shop._run_job("orders", self.shop._fetch_orders)
+        self.assertEqual(third.count_created, 1, third.message_ids.mapped("message"))
+        new = self.shop_orders() - sales
+        self.assertEqual(str(new.commitment_date.date()), "2026-12-24")
+        self.assertIn("Gift wrap", " ".join(new.order_line.product_id.mapped("name")))
+        self.assertEqual(len(self.shop_orders()), len(paid) + 1)
 
 
 def test_fixture_normaliser_matches_expectations():
