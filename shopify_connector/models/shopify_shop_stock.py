@@ -14,8 +14,8 @@ _logger = logging.getLogger(__name__)
 MAX_SKIP_MESSAGES = 200
 
 
-class ShopifyShop(models.Model):  # pylint: disable=consider-merging-classes-inherited
-    _inherit = "shopify.shop"
+class ShopifyShop(models.Model):
+    _inherit = "shopify.shop"  # pylint: disable=consider-merging-classes-inherited
 
     stock_location_id = fields.Many2one(
         "shopify.location",
