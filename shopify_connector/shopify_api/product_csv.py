@@ -81,12 +81,15 @@ def _bool(value):
 
 
 def _number(value):
+    """Decimals and strings as given; ints and floats without trailing zeros."""
     if value is None or value == "":
         return ""
-    text = format(value, "f") if not isinstance(value, str) else value
-    if "." in text:
-        text = text.rstrip("0").rstrip(".") if isinstance(value, float) else text
-    return text
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)):
+        text = format(float(value), "f")
+        return text.rstrip("0").rstrip(".") if "." in text else text
+    return format(value, "f")
 
 
 def product_rows(product):
