@@ -292,7 +292,9 @@ class ShopifyShop(models.Model):
 
     @api.model
     def _cron_order_job(self, job, method_name, domain=()):
-        shops = self.search([("state", "!=", "error"), *domain])
+        # Every active shop, also one whose last connection test failed: its run
+        # then fails with the reason, visible in the run log.
+        shops = self.search(list(domain))
         for index, shop in enumerate(shops):
             try:
                 shop._run_job(job, getattr(shop, method_name), trigger="cron")
