@@ -41,7 +41,6 @@ class ShopifyShop(models.Model):
 
     pricelist_id = fields.Many2one(
         "product.pricelist",
-        string="Pricelist",
         check_company=True,
         help="Decides the prices pushed to Shopify, in the shop's currency. Its prices are "
         "sent as they are: gross if the shop's prices include tax, net otherwise. Only "
