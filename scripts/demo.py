@@ -79,6 +79,47 @@ def seed_odoo_products(env, sim, unknown_share, seed):
     return created
 
 
+def prepare_company(env):
+    """The demo merchant sells from Germany in euros, like the simulator's shop."""
+    euro = env.ref("base.EUR")
+    euro.active = True
+    company = env.company
+    company.write({"currency_id": euro.id, "country_id": env.ref("base.de").id})
+    env["product.pricelist"].search([("company_id", "in", (False, company.id))]).write(
+        {"currency_id": euro.id}
+    )
+    ensure_sales_taxes(env, company)
+
+
+# The simulator's shop sells to Germany, Austria and Switzerland, prices
+# including VAT; a merchant's Odoo has these taxes from its fiscal localization.
+DEMO_TAX_RATES = (19.0, 7.0, 20.0, 10.0, 8.1, 2.6)
+
+
+def ensure_sales_taxes(env, company):
+    Tax = env["account.tax"]
+    for rate in DEMO_TAX_RATES:
+        exists = Tax.search_count(
+            [
+                ("company_id", "=", company.id),
+                ("type_tax_use", "=", "sale"),
+                ("amount", "=", rate),
+                ("price_include", "=", True),
+            ]
+        )
+        if not exists:
+            Tax.create(
+                {
+                    "name": f"{rate:g} % incl.",
+                    "amount": rate,
+                    "amount_type": "percent",
+                    "type_tax_use": "sale",
+                    "price_include_override": "tax_included",
+                    "company_id": company.id,
+                }
+            )
+
+
 def run_action(shop, name):
     method = getattr(shop, name, None)
     if method is None:
@@ -152,6 +193,7 @@ def main():
     ok = True
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
+        prepare_company(env)
         count = seed_odoo_products(env, sim, args.unknown_share, args.seed)
         print(f"Odoo products created for the demo: {count}")
         shop = env["shopify.shop"].create(

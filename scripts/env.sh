@@ -43,7 +43,7 @@ install_python_deps() {
 import importlib, sys
 missing = []
 for mod in ("requests", "phonenumbers", "pytest", "pytest_odoo", "responses", "graphql",
-            "hypothesis", "ruff", "pylint_odoo"):
+            "hypothesis", "ruff", "pylint_odoo", "websocket"):
     try:
         importlib.import_module(mod)
     except Exception as exc:  # noqa: BLE001
@@ -119,6 +119,21 @@ or install the server binaries: apt-get install postgresql (or set PG_BINDIR)."
     export PGHOST=127.0.0.1 PGPORT="$port" PGUSER=odoo
     unset PGPASSWORD PGDATABASE || true
     psql -X -d postgres -tAc 'select 1' >/dev/null || die "the throwaway PostgreSQL cluster does not answer"
+}
+
+ensure_chromium() {
+    # Odoo's browser tests (tours) run in headless Chromium.
+    local bin
+    for bin in chromium chromium-browser google-chrome google-chrome-stable; do
+        command -v "$bin" >/dev/null && return 0
+    done
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        say "Installing Chromium for the browser tests (apt-get install chromium)"
+        { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } \
+            >"$WORK/chromium.log" 2>&1 || { tail -n 20 "$WORK/chromium.log" >&2; die "installing Chromium failed (log above); install it: apt-get install chromium"; }
+        return 0
+    fi
+    die "Chromium is missing; the browser tests need it. Install it: apt-get install chromium"
 }
 
 write_odoo_config() {

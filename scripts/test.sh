@@ -8,6 +8,7 @@ cd "$REPO"
 install_python_deps
 check_odoo
 ensure_postgres
+ensure_chromium
 
 say "Lint: ruff check, ruff format --check, pylint-odoo"
 "$PYTHON" -m ruff check .
@@ -32,5 +33,16 @@ create_database "$DB" shopify_connector
 
 say "Odoo tests on database $DB"
 run_pytest -p no:cacheprovider -q --odoo-config="$ODOO_RC" --odoo-database="$DB" \
-    --odoo-log-level=warn shopify_connector/tests
+    --odoo-log-level=warn --ignore=shopify_connector/tests/test_tour.py shopify_connector/tests
+
+say "Browser test (tour) in headless Chromium"
+run_pytest -p no:cacheprovider -q -rs --odoo-config="$ODOO_RC" --odoo-database="$DB" \
+    --odoo-log-level=warn --odoo-http --junitxml="$WORK/tour.xml" shopify_connector/tests/test_tour.py
+"$PYTHON" - "$WORK/tour.xml" <<'PY' || die "the browser test did not run (skipped); see above"
+import sys, xml.etree.ElementTree as ET
+suite = ET.parse(sys.argv[1]).getroot()
+suite = suite if suite.tag == "testsuite" else suite.find("testsuite")
+ran = int(suite.get("tests", 0)) - int(suite.get("skipped", 0))
+sys.exit(0 if ran > 0 and int(suite.get("skipped", 0)) == 0 else 1)
+PY
 say "All tests passed"

@@ -11,7 +11,6 @@
     "data": [
         "security/shopify_security.xml",
         "security/ir.model.access.csv",
-        "data/shopify_cron.xml",
         "data/shopify_scheduler.xml",
         "views/shopify_variant_views.xml",
         "views/shopify_run_views.xml",
@@ -23,5 +22,8 @@
         "views/shopify_menus.xml",
         "views/shopify_discrepancy_views.xml",
     ],
+    "assets": {
+        "web.assets_tests": ["shopify_connector/static/tests/tours/*.js"],
+    },
     "application": True,
 }

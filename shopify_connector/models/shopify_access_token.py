@@ -84,9 +84,7 @@ class ShopifyTokenStore:
                 )
                 yield
                 return
-            cr.execute(
-                "SELECT pg_advisory_xact_lock(%s, %s)", [self.LOCK_NAMESPACE, self.shop_id]
-            )
+            cr.execute("SELECT pg_advisory_xact_lock(%s, %s)", [self.LOCK_NAMESPACE, self.shop_id])
             self._cr = cr
             try:
                 yield

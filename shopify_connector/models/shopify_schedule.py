@@ -99,7 +99,8 @@ class ShopifySchedule(models.Model):
 
     def write(self, vals):
         result = super().write(vals)
-        if {"interval_minutes", "start_time", "active", "offset_seconds"} & set(vals):
+        replan = {"interval_minutes", "start_time", "active", "offset_seconds", "failure_count"}
+        if replan & set(vals) and not self.env.context.get("shopify_planning"):
             self._plan_next()
         return result
 
@@ -131,7 +132,7 @@ class ShopifySchedule(models.Model):
             pause = schedule_rules.backoff(schedule.interval_minutes, schedule.failure_count)
             if pause:
                 slot = max(slot, now + timedelta(minutes=pause))
-            super(ShopifySchedule, schedule).write(
+            schedule.with_context(shopify_planning=True).write(
                 {"next_run_at": slot.astimezone(timezone.utc).replace(tzinfo=None)}
             )
 
@@ -190,5 +191,4 @@ class ShopifySchedule(models.Model):
                 shop._warn_administrators(run)
         else:
             values["failure_count"] = 0
-        super().write(values)
-        self._plan_next()
+        self.write(values)  # failure_count changes plan the next run

@@ -363,6 +363,8 @@ class ShopifyShop(models.Model):
     # ------------------------------------------------------------------
     def action_test_connection(self):
         self.ensure_one()
+        run = self.env["shopify.run"].create({"shop_id": self.id, "job": "connection"})
+        client = None
         try:
             client = self._shopify_client()
             data = client.execute(SHOP_INFO)
@@ -376,6 +378,9 @@ class ShopifyShop(models.Model):
                     "connection_checked_at": fields.Datetime.now(),
                 }
             )
+            run._log(message)
+            run.failure_code = exc.code
+            run._finish("failed", api_calls=client.stats["calls"] if client else 0)
             return self._notify(message, "danger", sticky=True)
 
         shop = data.get("shop") or {}
@@ -414,6 +419,7 @@ class ShopifyShop(models.Model):
             )
         values["connection_message"] = summary
         self.write(values)
+        run._finish("done", summary=summary, api_calls=client.stats["calls"])
         return self._notify(summary, "warning" if missing else "success", sticky=bool(missing))
 
     def _sync_locations(self, locations):

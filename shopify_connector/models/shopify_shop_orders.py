@@ -348,6 +348,12 @@ class ShopifyShop(models.Model):
                     blocked = True
                 elif not blocked and updated_at and (not mark or updated_at > mark):
                     mark = updated_at
+            # Each order of the page is complete (its own savepoint): keep the
+            # mark with them, so that a background run committing here and
+            # crashing later continues after this page.
+            if move_mark and mark and mark != self.order_fetched_until:
+                self.order_fetched_until = mark
+            run._progress(sum(counts.values()))
 
         page = []
         orders = fetch_orders(client, query)

@@ -7,6 +7,7 @@ from odoo.tools import SQL
 
 from ..shopify_api import stock
 from ..shopify_api.errors import ShopifyError
+from .shopify_run import JobAlreadyRunning
 
 _logger = logging.getLogger(__name__)
 
@@ -129,8 +130,34 @@ class ShopifyShop(models.Model):
     # Hooks
     # ------------------------------------------------------------------
     def _shopify_before_stock_push(self, run, client):
-        """Runs first in a stock push: the order import hooks in here, so that the
-        orders placed so far are reserved in Odoo before the stock is computed."""
+        """Fetch orders before a stock push, so that Odoo has reserved what
+        Shopify has committed for them and the push publishes what is left.
+
+        The fetch is a run of its own (with its own counts), under the order
+        lock; when another worker is fetching orders right now, that fetch
+        does the job and this push goes on.
+        """
+        Run = self.env["shopify.run"]
+        try:
+            with Run._job_lock(self.id, "orders"):
+                order_run = Run.create(
+                    {
+                        "shop_id": self.id,
+                        "job": "orders",
+                        "trigger": run.trigger,
+                        "method_name": "_fetch_orders",
+                    }
+                )
+                calls = client.stats["calls"]
+                self._fetch_orders(order_run, client)
+                order_run._finish(api_calls=client.stats["calls"] - calls)
+                # the push's run counts only its own calls from here on
+                client.stats["calls"] = calls
+        except JobAlreadyRunning:
+            run._log(
+                self.env._("Orders are being fetched by another run; the push goes on."),
+                level="info",
+            )
 
     def _stock_shop_sale_order_domain(self):
         """Domain of the confirmed sale orders of this shop, or None when orders
@@ -143,6 +170,20 @@ class ShopifyShop(models.Model):
     # ------------------------------------------------------------------
     # Odoo's quantities (set-based SQL, a few queries for any number of variants)
     # ------------------------------------------------------------------
+    def _sync_locations(self, locations):
+        """After reading the locations, propose the stock settings a merchant
+        with one online location wants: that location, fed by the company's
+        warehouses. Settings made by hand are never changed."""
+        result = super()._sync_locations(locations)
+        if not self.stock_location_id:
+            online = self.location_ids.filtered("fulfills_online_orders")[:1]
+            self.stock_location_id = online or self.location_ids[:1]
+        if not self.stock_warehouse_ids:
+            self.stock_warehouse_ids = self.env["stock.warehouse"].search(
+                [("company_id", "=", self.company_id.id)], limit=1
+            )
+        return result
+
     def _stock_check_config(self):
         self.ensure_one()
         if not self.stock_location_id:
