@@ -57,6 +57,10 @@ class FakeInventory:
             return 500, {}, json.dumps({"errors": "Internal Server Error"})
         return status, {}, json.dumps({"data": data, "extensions": cost_extensions()})
 
+    def _OrdersPage(self, variables):
+        # the order fetch that precedes every push: no new order in these tests
+        return {"orders": {"nodes": [], "pageInfo": {"hasNextPage": False, "endCursor": None}}}
+
     def _StockItemLevels(self, variables):
         nodes = []
         for item in variables["ids"]:
@@ -339,7 +343,8 @@ class TestPushModes(StockCase):
         self.push("changed")
         calls = len(self.fake.calls)
         run = self.push("changed")
-        self.assertEqual(len(self.fake.calls), calls, "no call at all")
+        # only the order fetch that precedes every push: no stock read, no mutation
+        self.assertEqual([c[0] for c in self.fake.calls[calls:]], ["OrdersPage"])
         self.assertEqual(run.count_unchanged, 3)
         self.assertEqual(run.count_updated, 0)
         self.assertEqual(run.state, "done")
@@ -406,6 +411,11 @@ class TestPushModes(StockCase):
         self.patch(type(self.shop), "_shopify_before_stock_push", hook)
         self.push("changed")
         self.assertEqual(seen, [0])
+        # the orders are read first, in an order run of their own
+        self.assertEqual(self.fake.calls[0][0], "OrdersPage")
+        order_run = self.shop.run_ids.filtered(lambda r: r.job == "orders")
+        self.assertEqual(len(order_run), 1)
+        self.assertEqual(order_run.api_calls, 1)
 
 
 @tagged("post_install", "-at_install")
