@@ -24,6 +24,7 @@ _FATAL_ERRORS = (
 # "Own price" in a pricelist: an item for this very variant or its template.
 OWN_PRICE_APPLIED_ON = ("0_product_variant", "1_product")
 REFERENCES_SHOWN = 20
+PRICE_CHUNK = 200  # products per pricelist computation
 
 
 class ShopifyShop(models.Model):
@@ -161,7 +162,13 @@ class ShopifyShop(models.Model):
         if own_only is None:
             own_only = not self.price_push_all_mapped
         digits = pricelist.currency_id.decimal_places
-        computed = pricelist.with_company(self.company_id)._compute_price_rule(product_list, 1.0)
+        pricelist = pricelist.with_company(self.company_id)
+        computed = {}
+        # _compute_price_rule tries, for each product, the rules of all the products
+        # given: with one item per product that is quadratic.  Chunks keep it linear.
+        for start in range(0, len(product_list), PRICE_CHUNK):
+            chunk = product_list[start : start + PRICE_CHUNK]
+            computed.update(pricelist._compute_price_rule(chunk, 1.0))
         rule_ids = {rule_id for _price, rule_id in computed.values() if rule_id}
         applied_on = {
             rule.id: rule.applied_on
