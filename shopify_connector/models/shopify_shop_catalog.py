@@ -365,12 +365,13 @@ class ShopifyShop(models.Model):
         )
 
     def _shopify_quantities(self, product_list):
-        """Quantities for the CSV: free quantity of the shop's warehouses when the
-        shop names them, else the quantity on hand."""
-        warehouses = self["warehouse_ids"] if "warehouse_ids" in self._fields else None
-        if warehouses:
-            stocked = product_list.with_context(warehouse_id=warehouses.ids)
-            return {p.id: p.free_qty for p in stocked}
+        """Quantities for the CSV: the free quantity (on hand minus reserved) of the
+        shop's source warehouses when the stock settings name them, else the
+        quantity on hand."""
+        warehouses = self["stock_warehouse_ids"] if "stock_warehouse_ids" in self._fields else None
+        if warehouses and hasattr(self, "_stock_free_quantities"):
+            free = self._stock_free_quantities(warehouses, product_list.ids)
+            return {p.id: free.get(p.id, 0.0) for p in product_list}
         return {p.id: p.qty_available for p in product_list}
 
     def _product_grams(self, product):

@@ -177,6 +177,15 @@ class TestProductCsv(ShopifyCase):
         )
         self.assertEqual(self.export()[2]["URL handle"], "mug-from-shopify")
 
+    def test_quantity_is_the_free_stock_of_the_source_warehouses(self):
+        if "stock_warehouse_ids" not in self.shop._fields:
+            self.skipTest("the shop has no stock settings")
+        other = self.env["stock.warehouse"].create({"name": "Elsewhere", "code": "ELS"})
+        self.env["stock.quant"]._update_available_quantity(self.shirt_m, other.lot_stock_id, 5)
+        self.shop.stock_warehouse_ids = other
+        quantities = {r["SKU"]: r["Inventory quantity"] for r in self.export()}
+        self.assertEqual((quantities["SHIRT-M"], quantities["SHIRT-S"]), ("5", "0"))
+
     def test_the_export_is_logged_as_a_run(self):
         self.export()
         run = self.env["shopify.run"].search([("shop_id", "=", self.shop.id)], limit=1)
