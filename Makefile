@@ -1,5 +1,5 @@
 # Entry points: see README.rst.
-.PHONY: test demo bench lint format
+.PHONY: test demo bench lint format i18n
 
 test:
 	bash scripts/test.sh
@@ -15,3 +15,6 @@ lint:
 
 format:
 	python3 -m ruff format . && python3 -m ruff check --fix .
+
+i18n:
+	bash scripts/i18n.sh
