@@ -6,7 +6,7 @@
     "license": "LGPL-3",
     "author": "shopify_connector",
     "website": "https://github.com/shopify-connector/shopify_connector",
-    "depends": ["sale_stock"],
+    "depends": ["sale_stock", "stock_delivery"],
     "external_dependencies": {"python": ["requests", "phonenumbers"]},
     "data": [
         "security/shopify_security.xml",
@@ -18,6 +18,7 @@
         "views/shopify_shop_catalog_views.xml",
         "views/shopify_shop_order_views.xml",
         "views/sale_order_views.xml",
+        "views/stock_picking_views.xml",
         "views/shopify_shop_stock_views.xml",
         "views/shopify_menus.xml",
         "views/shopify_discrepancy_views.xml",

@@ -4,3 +4,4 @@ from . import shopify_shop_orders, sale_order, sale_order_line, res_partner
 from . import product_template, product_product
 from . import shopify_variant_price, shopify_shop_catalog
 from . import shopify_shop_stock, shopify_stock_route, shopify_stock_discrepancy
+from . import stock_picking, delivery_carrier

@@ -4,7 +4,19 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import float_compare
 
+from ..shopify_api import errors as api_errors
+from ..shopify_api.fulfillment import (
+    FULFILLMENT_CREATE,
+    IncompleteFulfillmentData,
+    fetch_fulfillment_orders,
+    fetch_fulfillments,
+    fulfilled_quantities,
+    fulfillment_input,
+    plan_fulfillment,
+    still_to_ship,
+)
 from ..shopify_api.orders import (
     OrderPayloadError,
     delivery_date_from_tags,
@@ -19,6 +31,9 @@ from .shopify_shop_orders import split_list
 _logger = logging.getLogger(__name__)
 
 _CENT = Decimal("0.01")
+# Refunded units that Shopify put back into stock: they come back to Odoo too.
+RESTOCK_RETURNED = frozenset({"RETURN", "LEGACY_RESTOCK"})
+SHIPPED_STATUSES = frozenset({"FULFILLED", "PARTIALLY_FULFILLED"})
 
 
 class OrderImportError(Exception):
@@ -58,6 +73,17 @@ class SaleOrder(models.Model):
         "Total in the customer's currency", readonly=True, copy=False, digits=(16, 2)
     )
     shopify_note = fields.Text("Shopify order note", readonly=True, copy=False)
+    shopify_cancelled = fields.Boolean("Cancelled in Shopify", readonly=True, copy=False)
+    shopify_refund_ids = fields.One2many(
+        "shopify.refund", "sale_order_id", string="Shopify refunds", readonly=True
+    )
+    shopify_sync_error = fields.Text(
+        "Shopify problem",
+        readonly=True,
+        copy=False,
+        help="Why Shopify refused the last change the connector sent for this order. "
+        "The connector tries again at every run; it is cleared once Shopify accepts.",
+    )
 
     _shopify_order_unique = models.Constraint(
         "UNIQUE(shopify_shop_id, shopify_order_gid)",
@@ -72,9 +98,208 @@ class SaleOrder(models.Model):
         return values
 
     @api.model
-    def _shopify_importer(self, shop, run):
-        """An importer of orders for ``shop``, logging into ``run``."""
-        return ShopifyOrderImporter(self.env, shop, run)
+    def _shopify_importer(self, shop, run, client=None):
+        """An importer of orders for ``shop``, logging into ``run``.
+
+        With a ``client``, the fulfilments of orders shipped in Shopify are read
+        to validate (or flag) the matching deliveries.
+        """
+        return ShopifyOrderImporter(self.env, shop, run, client)
+
+    # ------------------------------------------------------------------
+    # After the import: deliveries, attention
+    # ------------------------------------------------------------------
+    def _shopify_deliveries(self):
+        self.ensure_one()
+        return self.picking_ids.filtered(lambda p: p._shopify_is_delivery())
+
+    def _shopify_shipped(self):
+        """Whether any delivery of this order is done."""
+        return any(p.state == "done" for p in self._shopify_deliveries())
+
+    def _shopify_flag(self, summary, note):
+        """Ask a person to look at the order: a to-do (one per subject) and a message."""
+        self.ensure_one()
+        self.message_post(body=note)
+        if self.activity_ids.filtered(lambda a: a.summary == summary):
+            return
+        user = self.user_id or self.env.user
+        if user._is_public() or user._is_superuser() or user.share:
+            managers = self.env.ref("shopify_connector.shopify_connector_group_manager").user_ids
+            user = managers.filtered(lambda u: not u.share)[:1] or self.env.ref("base.user_admin")
+        self.activity_schedule(
+            "mail.mail_activity_data_todo", summary=summary, note=note, user_id=user.id
+        )
+
+    def _shopify_report_refusal(self, message):
+        """Show Shopify's refusal on the order (once per distinct message)."""
+        self.ensure_one()
+        if self.shopify_sync_error != message:
+            self.shopify_sync_error = message
+            self.message_post(body=message)
+
+    def _shopify_push_fulfillments(self, pickings, run, client):
+        """Fulfil the done ``pickings`` of this order in Shopify; return an outcome
+        per picking: "updated", "unchanged" or "failed".
+
+        Idempotent: what Shopify shipped beyond the deliveries it knows already
+        (a fulfilment whose answer was lost, or one made in Shopify) is not
+        shipped again; each delivery stores the fulfilment it gave.
+        """
+        self.ensure_one()
+        shop = self.shopify_shop_id
+        Picking = self.env["stock.picking"]
+        orders = fetch_fulfillment_orders(client, self.shopify_order_gid)
+        shipped = fulfilled_quantities(fetch_fulfillments(client, self.shopify_order_gid) or [])
+        known = self._shopify_deliveries().filtered(
+            lambda p: p.shopify_fulfillment_state in ("pushed", "shopify")
+        )
+        accounted = Picking._shopify_line_quantities(known.move_ids)
+        location = shop.stock_location_id.shopify_gid or None
+        outcomes = []
+        for picking in pickings.sorted(lambda p: (p.date_done or p.create_date, p.id)):
+            wanted = Picking._shopify_line_quantities(picking.move_ids)
+            need = still_to_ship(wanted, shipped, accounted)
+            plan = plan_fulfillment(orders, need, location)
+            if not plan["groups"]:
+                state = "pushed" if any(wanted.values()) and not plan["missing"] else "skipped"
+                picking.sudo().write(
+                    {"shopify_fulfillment_state": state, "shopify_fulfillment_error": False}
+                )
+                self._shopify_add(accounted, wanted)
+                if plan["missing"]:
+                    run._log(
+                        self.env._(
+                            "Order %(order)s: delivery %(picking)s was not fulfilled in "
+                            "Shopify, which has nothing left to ship for its lines.",
+                            order=self.shopify_order_name,
+                            picking=picking.name,
+                        ),
+                        level="warning",
+                        reference=self.shopify_order_name,
+                        record=picking,
+                    )
+                else:
+                    run._log(
+                        self.env._(
+                            "Order %(order)s: delivery %(picking)s is fulfilled in Shopify "
+                            "already.",
+                            order=self.shopify_order_name,
+                            picking=picking.name,
+                        ),
+                        level="info",
+                        reference=self.shopify_order_name,
+                        record=picking,
+                    )
+                outcomes.append("unchanged")
+                continue
+            tracking = picking._shopify_tracking()
+            gids, refusal = [], None
+            for group in plan["groups"]:
+                payload = client.mutate(
+                    FULFILLMENT_CREATE,
+                    {
+                        "fulfillment": fulfillment_input(
+                            group["fulfillment_orders"],
+                            tracking,
+                            shop.fulfillment_notify_customer,
+                        )
+                    },
+                    "fulfillmentCreate",
+                    raise_user_errors=False,
+                )
+                errors = payload.get("userErrors") or []
+                if errors or not payload.get("fulfillment"):
+                    refusal = "; ".join(str(e.get("message")) for e in errors) or self.env._(
+                        "no fulfilment was created"
+                    )
+                    break
+                gids.append(payload["fulfillment"]["id"])
+                self._shopify_take(orders, group)
+            if gids:
+                picking.sudo().shopify_fulfillment_gid = ", ".join(gids)
+            if refusal:
+                message = self.env._(
+                    "Shopify refused to fulfil delivery %(picking)s of order %(order)s: "
+                    "%(reason)s. The connector tries again at the next run.",
+                    picking=picking.name,
+                    order=self.shopify_order_name,
+                    reason=refusal,
+                )
+                picking.sudo().write(
+                    {"shopify_fulfillment_state": "error", "shopify_fulfillment_error": refusal}
+                )
+                self._shopify_report_refusal(message)
+                run._log(message, reference=self.shopify_order_name, record=picking)
+                outcomes.append("failed")
+                continue
+            picking.sudo().write(
+                {"shopify_fulfillment_state": "pushed", "shopify_fulfillment_error": False}
+            )
+            self._shopify_add(accounted, wanted)
+            self._shopify_add(shipped, need)
+            run._log(
+                self.env._(
+                    "Order %(order)s: delivery %(picking)s fulfilled in Shopify%(tracking)s.",
+                    order=self.shopify_order_name,
+                    picking=picking.name,
+                    tracking=self.env._(
+                        " with tracking number %(number)s", number=tracking["number"]
+                    )
+                    if tracking["number"]
+                    else "",
+                ),
+                level="info",
+                reference=self.shopify_order_name,
+                record=picking,
+            )
+            outcomes.append("updated")
+        if "failed" not in outcomes and self.shopify_sync_error:
+            self.shopify_sync_error = False
+        return outcomes
+
+    @staticmethod
+    def _shopify_add(totals, quantities):
+        for gid, quantity in quantities.items():
+            totals[gid] = totals.get(gid, 0) + quantity
+
+    @staticmethod
+    def _shopify_take(orders, group):
+        """Lower the remaining quantities of ``orders`` by what ``group`` shipped."""
+        shipped = {
+            item["id"]: item["quantity"]
+            for fo in group["fulfillment_orders"]
+            for item in fo["items"]
+        }
+        for fo in orders:
+            for line in fo["lines"]:
+                line["remaining"] -= shipped.get(line["gid"], 0)
+
+
+class ShopifyRefund(models.Model):
+    """A Shopify refund applied to a sale order (return, credit note), once.
+
+    Kept beside the sale order it belongs to: it exists only for it.
+    """
+
+    _name = "shopify.refund"
+    _description = "Shopify refund applied"
+    _order = "id"
+
+    sale_order_id = fields.Many2one(
+        "sale.order", required=True, ondelete="cascade", index=True, readonly=True
+    )
+    shopify_refund_gid = fields.Char("Shopify refund ID", required=True, readonly=True)
+    refunded_at = fields.Datetime("Refunded in Shopify", readonly=True)
+    company_id = fields.Many2one(related="sale_order_id.company_id", store=True)
+    return_picking_id = fields.Many2one("stock.picking", "Return", readonly=True)
+    credit_note_id = fields.Many2one("account.move", "Credit note", readonly=True)
+    summary = fields.Char(readonly=True)
+
+    _shopify_refund_unique = models.Constraint(
+        "UNIQUE(sale_order_id, shopify_refund_gid)",
+        "This Shopify refund has been applied to the order already.",
+    )
 
 
 class ShopifyOrderImporter:
@@ -86,10 +311,11 @@ class ShopifyOrderImporter:
     are rolled back with it and forgotten by the lookups (``_forget``).
     """
 
-    def __init__(self, env, shop, run):
+    def __init__(self, env, shop, run, client=None):
         self.env = env
         self.shop = shop
         self.run = run
+        self.client = client
         self.company = shop.company_id
         self.taxes = shop._shopify_sale_taxes()
         self.warehouse = shop._order_warehouse()
@@ -288,14 +514,30 @@ class ShopifyOrderImporter:
         self._report_left_out_lines(sale, order, lines)
         if should_confirm(order, self.confirm_statuses):
             sale.action_confirm()
+        if order["refunds"]:
+            # the sale order holds what was sold; these refunds are not applied again
+            self.env["shopify.refund"].create(
+                [
+                    {
+                        "sale_order_id": sale.id,
+                        "shopify_refund_gid": refund["gid"],
+                        "refunded_at": _naive_utc(refund["created_at"]),
+                        "summary": self.env._("refunded before the import"),
+                    }
+                    for refund in order["refunds"]
+                ]
+            )
         self.existing[order["gid"]] = sale
         self._added.append((self.existing, order["gid"]))
         return "created"
 
     def _update_order(self, sale, order):
-        """A known order: refresh its Shopify status, confirm it once it is paid.
+        """A known order: refresh its Shopify status, confirm it once it is paid,
+        then apply what happened in Shopify since: cancellation, refunds, edits
+        and fulfilments.
 
-        Lines, prices, customer and addresses are never changed here.
+        Prices, customer and addresses are never changed here.  Whatever Odoo
+        cannot apply safely (the order has shipped) is flagged for a person.
         """
         values = {}
         updated_at = _naive_utc(order["updated_at"])
@@ -307,13 +549,354 @@ class ShopifyOrderImporter:
             if (sale[field] or None) != value:
                 values[field] = value
         confirm = sale.state in ("draft", "sent") and should_confirm(order, self.confirm_statuses)
-        if not values and not confirm:
-            return "unchanged"
         if values:
             sale.write(values)
         if confirm:
             sale.action_confirm()
-        return "updated"
+        changed = bool(values or confirm)
+        if order["cancelled"]:
+            changed |= self._apply_cancellation(sale, order)
+            return "updated" if changed else "unchanged"
+        if sale.state == "cancel":
+            return "updated" if changed else "unchanged"
+        changed |= self._apply_refunds(sale, order)
+        changed |= self._apply_edits(sale, order)
+        changed |= self._apply_shopify_fulfillments(sale, order)
+        return "updated" if changed else "unchanged"
+
+    def _log_info(self, sale, message, level="info"):
+        self.run._log(message, level=level, reference=sale.shopify_order_name, record=sale)
+
+    # -- cancellation ----------------------------------------------------------
+    def _apply_cancellation(self, sale, order):
+        if sale.shopify_cancelled or sale.state == "cancel":
+            if not sale.shopify_cancelled:
+                sale.shopify_cancelled = True
+                return True
+            return False
+        sale.shopify_cancelled = True
+        reason = order["cancel_reason"] or "-"
+        if not sale._shopify_shipped():
+            sale._action_cancel()
+            sale.message_post(
+                body=self.env._(
+                    "Cancelled in Shopify (reason: %(reason)s): the sale order and its open "
+                    "deliveries are cancelled.",
+                    reason=reason,
+                )
+            )
+            self._log_info(
+                sale,
+                self.env._(
+                    "Order %(order)s was cancelled in Shopify: sale order and open "
+                    "deliveries cancelled.",
+                    order=sale.shopify_order_name,
+                ),
+            )
+            return True
+        note = self.env._(
+            "Order %(order)s was cancelled in Shopify (reason: %(reason)s), but Odoo has "
+            "shipped part of it already. Nothing was changed: decide what happens to the "
+            "shipped goods and the open deliveries.",
+            order=sale.shopify_order_name,
+            reason=reason,
+        )
+        sale._shopify_flag(self.env._("Cancelled in Shopify after shipping"), note)
+        self._log_info(sale, note, level="warning")
+        return True
+
+    # -- refunds -----------------------------------------------------------------
+    def _apply_refunds(self, sale, order):
+        done = set(sale.shopify_refund_ids.mapped("shopify_refund_gid"))
+        changed = False
+        for refund in order["refunds"]:
+            if refund["gid"] in done:
+                continue
+            self._apply_refund(sale, order, refund)
+            done.add(refund["gid"])
+            changed = True
+        return changed
+
+    def _apply_refund(self, sale, order, refund):
+        lines = {line.shopify_line_gid: line for line in sale.order_line if line.shopify_line_gid}
+        returned, refunded, not_back = {}, {}, []
+        for item in refund["lines"]:
+            line = lines.get(item["line_gid"])
+            if line is None or not item["quantity"]:
+                continue
+            refunded[line] = refunded.get(line, 0) + item["quantity"]
+            if item["restock_type"] in RESTOCK_RETURNED:
+                returned[line] = returned.get(line, 0) + item["quantity"]
+        return_picking, left = self._create_return(sale, returned) if returned else (False, {})
+        for line, quantity in left.items():
+            not_back.append(f"{quantity} x {line.product_id.display_name}")
+        credit_note = self._create_credit_note(sale, refunded) if refunded else False
+        parts = []
+        if return_picking:
+            parts.append(
+                self.env._(
+                    "return %(picking)s (%(state)s)",
+                    picking=return_picking.name,
+                    state=dict(return_picking._fields["state"]._description_selection(self.env))[
+                        return_picking.state
+                    ],
+                )
+            )
+        if credit_note:
+            parts.append(self.env._("draft credit note"))
+        if not returned:
+            parts.append(self.env._("no stock change (not restocked in Shopify)"))
+        summary = ", ".join(parts)
+        self.env["shopify.refund"].create(
+            {
+                "sale_order_id": sale.id,
+                "shopify_refund_gid": refund["gid"],
+                "refunded_at": _naive_utc(refund["created_at"]),
+                "return_picking_id": return_picking.id if return_picking else False,
+                "credit_note_id": credit_note.id if credit_note else False,
+                "summary": summary,
+            }
+        )
+        message = self.env._(
+            "Order %(order)s: refund from Shopify applied (%(lines)s): %(summary)s.",
+            order=sale.shopify_order_name,
+            lines=", ".join(
+                f"{q} x {line.product_id.display_name}" for line, q in refunded.items()
+            )
+            or "-",
+            summary=summary,
+        )
+        sale.message_post(body=message)
+        self._log_info(sale, message)
+        if not_back:
+            sale._shopify_flag(
+                self.env._("Refund restocked in Shopify but not shipped by Odoo"),
+                self.env._(
+                    "Order %(order)s: Shopify restocked refunded units that Odoo has not "
+                    "delivered (%(lines)s). Check the order's open deliveries.",
+                    order=sale.shopify_order_name,
+                    lines=", ".join(not_back),
+                ),
+            )
+
+    def _create_return(self, sale, quantities):
+        """Return ``{sale line: quantity}`` from the order's done deliveries.
+
+        Returns (return picking or False, {sale line: quantity not delivered}).
+        """
+        left = dict(quantities)
+        per_picking = {}
+        deliveries = sale._shopify_deliveries().filtered(lambda p: p.state == "done")
+        for picking in deliveries.sorted("id", reverse=True):
+            for move in picking.move_ids.filtered(lambda m: m.state == "done"):
+                line = move.sale_line_id
+                if not left.get(line):
+                    continue
+                back = sum(m.product_qty for m in move.returned_move_ids if m.state != "cancel")
+                free = move.product_qty - back
+                quantity = min(left[line], free)
+                if quantity <= 0:
+                    continue
+                left[line] -= quantity
+                per_picking.setdefault(picking, {})[move] = quantity
+        new = self.env["stock.picking"]
+        for picking, moves in per_picking.items():
+            wizard = (
+                self.env["stock.return.picking"]
+                .with_context(active_id=picking.id, active_model="stock.picking")
+                .create({"picking_id": picking.id})
+            )
+            for return_line in wizard.product_return_moves:
+                return_line.quantity = moves.get(return_line.move_id, 0)
+            new |= wizard._create_return()
+        if new and self.shop.order_return_validate:
+            for move in new.move_ids:
+                move.quantity = move.product_uom_qty
+                move.picked = True
+            new._action_done()
+        return new[:1] if len(new) <= 1 else new[0], {k: v for k, v in left.items() if v > 0}
+
+    def _create_credit_note(self, sale, quantities):
+        """A draft credit note of the refunded ``{sale line: quantity}`` when invoiced."""
+        if not self.shop.order_refund_credit_note:
+            return False
+        invoiced = sale.invoice_ids.filtered(
+            lambda m: m.move_type == "out_invoice" and m.state == "posted"
+        )
+        if not invoiced:
+            return False
+        values = sale._prepare_invoice()
+        values["move_type"] = "out_refund"
+        values["invoice_line_ids"] = [
+            Command.create(line._prepare_invoice_line(quantity=quantity))
+            for line, quantity in quantities.items()
+        ]
+        return self.env["account.move"].sudo().with_company(sale.company_id).create(values)
+
+    # -- edits ---------------------------------------------------------------------
+    def _apply_edits(self, sale, order):
+        wanted = {
+            line["gid"]: line for line in lines_to_import(order, self.shop.order_only_shipping)
+        }
+        current = {
+            line.shopify_line_gid: line for line in sale.order_line if line.shopify_line_gid
+        }
+        changes = []
+        for gid, line in wanted.items():
+            sol = current.get(gid)
+            if sol and float_compare(
+                sol.product_uom_qty,
+                line["quantity"],
+                precision_rounding=sol.product_uom_id.rounding,
+            ):
+                changes.append((sol, line, line["quantity"]))
+            elif not sol and line["quantity"] > 0:
+                changes.append((None, line, line["quantity"]))
+        for gid, sol in current.items():
+            if gid not in wanted and sol.product_uom_qty:
+                changes.append((sol, None, 0))
+        if not changes:
+            return False
+        described = ", ".join(
+            f"{(line or {}).get('name') or sol.name}: "
+            f"{sol.product_uom_qty if sol else 0:g} -> {quantity:g}"
+            for sol, line, quantity in changes
+        )
+        if sale._shopify_shipped() or sale.state not in ("draft", "sent", "sale"):
+            note = self.env._(
+                "Order %(order)s was changed in Shopify after Odoo shipped part of it "
+                "(%(changes)s). Nothing was changed in Odoo: adjust the order by hand.",
+                order=sale.shopify_order_name,
+                changes=described,
+            )
+            if sale.message_ids[:1].body and described in (sale.message_ids[:1].body or ""):
+                return False
+            sale._shopify_flag(self.env._("Changed in Shopify after shipping"), note)
+            self._log_info(sale, note, level="warning")
+            return True
+        new_lines = []
+        for sol, line, quantity in changes:
+            if sol:
+                sol.product_uom_qty = quantity
+            else:
+                new_lines.append(line)
+        if new_lines:
+            commands, created = self._order_lines(
+                dict(order, shipping_lines=[], tips=0), new_lines
+            )
+            sale.write({"order_line": commands})
+            self._report_created_products(sale, order, created)
+        self._readjust_total(sale, order)
+        message = self.env._(
+            "Order %(order)s was changed in Shopify before shipping; the sale order "
+            "follows: %(changes)s.",
+            order=sale.shopify_order_name,
+            changes=described,
+        )
+        sale.message_post(body=message)
+        self._log_info(sale, message)
+        return True
+
+    def _readjust_total(self, sale, order):
+        lines = [
+            line
+            for line in lines_to_import(order, self.shop.order_only_shipping)
+            if line["quantity"] > 0
+        ]
+        product = self.shop.order_adjustment_product_id
+        adjustment = sale.order_line.filtered(lambda sol: sol.product_id == product)[:1]
+        if not adjustment:
+            self._adjust_total(sale, order, lines, sale.currency_id)
+            return
+        target = float(self._target_total(order, lines))
+        others = sale.amount_total - adjustment.price_total
+        adjustment.price_unit = sale.currency_id.round(target - others)
+
+    # -- fulfilments made in Shopify ------------------------------------------------
+    def _apply_shopify_fulfillments(self, sale, order):
+        if self.client is None or (order["fulfillment_status"] or "").upper() not in (
+            SHIPPED_STATUSES
+        ):
+            return False
+        deliveries = sale._shopify_deliveries()
+        open_pickings = deliveries.filtered(lambda p: p.state not in ("done", "cancel"))
+        if not open_pickings:
+            return False
+        try:
+            fulfillments = fetch_fulfillments(self.client, sale.shopify_order_gid) or []
+        except (api_errors.ShopifyError, IncompleteFulfillmentData) as exc:
+            # the order itself is up to date; the daily re-fetch looks again
+            reason = (
+                self.shop._shopify_error_message(exc)
+                if isinstance(exc, api_errors.ShopifyError)
+                else str(exc)
+            )
+            self._log_info(
+                sale,
+                self.env._(
+                    "Order %(order)s is shipped in Shopify, but its fulfilments could not "
+                    "be read (%(reason)s). The next re-fetch of the order tries again.",
+                    order=sale.shopify_order_name,
+                    reason=reason,
+                ),
+                level="warning",
+            )
+            return False
+        Picking = self.env["stock.picking"]
+        in_shopify = fulfilled_quantities(fulfillments)
+        in_odoo = Picking._shopify_line_quantities(
+            deliveries.filtered(lambda p: p.state == "done").move_ids
+        )
+        extra = {
+            gid: quantity - in_odoo.get(gid, 0)
+            for gid, quantity in in_shopify.items()
+            if quantity > in_odoo.get(gid, 0)
+        }
+        if not extra:
+            return False
+        lines = {line.shopify_line_gid: line for line in sale.order_line if line.shopify_line_gid}
+        described = ", ".join(
+            f"{quantity} x {lines[gid].product_id.display_name}"
+            for gid, quantity in extra.items()
+            if gid in lines
+        )
+        if not described:
+            return False
+        if not self.shop.order_fulfillment_validate:
+            note = self.env._(
+                "Order %(order)s was shipped in Shopify (%(lines)s), but its delivery in "
+                "Odoo is still open. Validate it for these quantities, or correct Shopify.",
+                order=sale.shopify_order_name,
+                lines=described,
+            )
+            if note in (sale.message_ids[:1].body or ""):
+                return False
+            sale._shopify_flag(self.env._("Shipped in Shopify"), note)
+            self._log_info(sale, note, level="warning")
+            return True
+        picking = open_pickings.sorted("id")[0]
+        left = dict(extra)
+        for move in picking.move_ids.filtered(lambda m: m.state not in ("done", "cancel")):
+            gid = move.sale_line_id.shopify_line_gid
+            quantity = min(left.get(gid, 0), move.product_uom_qty)
+            move.quantity = quantity
+            move.picked = bool(quantity)
+            if gid in left:
+                left[gid] -= quantity
+        if not any(m.quantity for m in picking.move_ids):
+            return False
+        picking.with_context(shopify_shipped_in_shopify=True)._action_done()
+        picking.sudo().shopify_fulfillment_state = "shopify"
+        message = self.env._(
+            "Order %(order)s was shipped in Shopify: delivery %(picking)s validated for "
+            "%(lines)s.",
+            order=sale.shopify_order_name,
+            picking=picking.name,
+            lines=described,
+        )
+        sale.message_post(body=message)
+        self._log_info(sale, message)
+        return True
 
     def _pricelist(self, order):
         """(pricelist or empty, currency) for the order's currency."""

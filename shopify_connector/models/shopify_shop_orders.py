@@ -180,6 +180,31 @@ class ShopifyShop(models.Model):
         "and are confirmed when a later fetch finds them in such a status. Empty: "
         "never confirm automatically.",
     )
+    # -- after the import --------------------------------------------------
+    order_return_validate = fields.Boolean(
+        "Validate returns at once",
+        help="Refunds restocked in Shopify create a return of the refunded units into the "
+        "order's warehouse. When set, the return is validated at once; otherwise it waits "
+        "for the warehouse to receive the goods.",
+    )
+    order_refund_credit_note = fields.Boolean(
+        "Credit note for refunds",
+        default=True,
+        help="A refund in Shopify of an order that is invoiced in Odoo creates a draft "
+        "credit note of the refunded lines.",
+    )
+    order_fulfillment_validate = fields.Boolean(
+        "Validate deliveries shipped in Shopify",
+        help="When an imported order is fulfilled in Shopify (by hand or by another app), "
+        "its open delivery in Odoo is validated for the shipped quantities. Otherwise the "
+        "order is flagged for a person.",
+    )
+    fulfillment_notify_customer = fields.Boolean(
+        "Shipping confirmation from Shopify",
+        default=True,
+        help="When a delivery validated in Odoo is fulfilled in Shopify, Shopify sends the "
+        "customer its shipping confirmation with the tracking number.",
+    )
     # -- what the shop shows ----------------------------------------------
     order_last_fetch_at = fields.Datetime("Last order fetch", compute="_compute_order_stats")
     shopify_order_count = fields.Integer("Orders from the shop", compute="_compute_order_stats")
@@ -322,8 +347,13 @@ class ShopifyShop(models.Model):
         )
 
     def _fetch_orders(self, run, client):
-        """Job "orders": import what changed since the high-water mark, move the mark."""
+        """Job "orders": import what changed since the high-water mark, move the mark.
+
+        Deliveries validated in Odoo are fulfilled in Shopify first, so that the
+        orders read afterwards show them as shipped from Odoo.
+        """
         self.ensure_one()
+        self._push_pending_fulfillments(run, client)
         self._import_orders(run, client, self._order_query(self.order_fetched_until or None), True)
 
     def _refetch_orders(self, run, client):
@@ -335,7 +365,7 @@ class ShopifyShop(models.Model):
     def _import_orders(self, run, client, query, move_mark):
         self._ensure_order_service_products()
         SaleOrder = self.env["sale.order"]
-        importer = SaleOrder._shopify_importer(self, run)
+        importer = SaleOrder._shopify_importer(self, run, client)
         counts = dict.fromkeys(("created", "updated", "unchanged", "skipped", "failed"), 0)
         mark, blocked = self.order_fetched_until or None, False
         fetch_error = None
@@ -398,6 +428,70 @@ class ShopifyShop(models.Model):
                 ),
             }
         )
+
+    # ------------------------------------------------------------------
+    # Fulfilments: Odoo -> Shopify
+    # ------------------------------------------------------------------
+    def action_push_fulfillments(self):
+        self.ensure_one()
+        run = self._run_job("fulfillment", self._push_fulfillments)
+        return self._run_result(run)
+
+    def _push_fulfillments(self, run, client):
+        """Job "fulfillment": fulfil in Shopify the deliveries validated in Odoo."""
+        self.ensure_one()
+        counts = self._push_pending_fulfillments(run, client)
+        run.write(
+            {
+                "count_updated": counts["updated"],
+                "count_unchanged": counts["unchanged"],
+                "count_failed": counts["failed"],
+                "summary": self.env._(
+                    "%(updated)s deliveries fulfilled in Shopify, %(unchanged)s known there "
+                    "already, %(failed)s refused or failed.",
+                    **counts,
+                ),
+            }
+        )
+
+    def _push_pending_fulfillments(self, run, client):
+        """Push the deliveries "to fulfil" (and those refused before); one
+        savepoint per order, so that one order's failure keeps the others'."""
+        self.ensure_one()
+        counts = dict.fromkeys(("updated", "unchanged", "failed"), 0)
+        pickings = self.env["stock.picking"].search(
+            [
+                ("shopify_fulfillment_state", "in", ("to_push", "error")),
+                ("sale_id.shopify_shop_id", "=", self.id),
+                ("state", "=", "done"),
+            ],
+            order="date_done, id",
+        )
+        sales = pickings.sale_id
+        for index, sale in enumerate(sales):
+            mine = pickings.filtered(lambda p, sale=sale: p.sale_id == sale)
+            try:
+                with self.env.cr.savepoint():
+                    for outcome in sale._shopify_push_fulfillments(mine, run, client):
+                        counts[outcome] += 1
+            except (api_errors.ShopifyError, UserError, ValidationError) as exc:
+                counts["failed"] += len(mine)
+                if isinstance(exc, api_errors.ShopifyError):
+                    reason = self._shopify_error_message(exc)
+                else:
+                    reason = str(exc.args[0]) if exc.args else str(exc)
+                run._log(
+                    self.env._(
+                        "Order %(order)s: its deliveries could not be fulfilled in Shopify "
+                        "(%(reason)s). They are tried again at the next run.",
+                        order=sale.shopify_order_name,
+                        reason=reason,
+                    ),
+                    reference=sale.shopify_order_name,
+                    record=sale,
+                )
+            run._progress(index + 1, len(sales))
+        return counts
 
     # ------------------------------------------------------------------
     # Helpers of the import

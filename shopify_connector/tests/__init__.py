@@ -5,3 +5,4 @@ from . import test_access, test_operations
 from . import test_product_export
 from . import test_order_import
 from . import test_product_csv
+from . import test_lifecycle
