@@ -120,6 +120,30 @@ def ensure_sales_taxes(env, company):
             )
 
 
+def shopify_pricelist(env, shop, seed):
+    """A pricelist "Shopify" with prices of their own for a third of the
+    products (KORONA's rule: only those are pushed)."""
+    rng = random.Random(seed + 1)
+    products = env["product.product"].search([("default_code", "like", "SKU-")])
+    pricelist = env["product.pricelist"].create(
+        {"name": "Shopify", "currency_id": env.company.currency_id.id}
+    )
+    items = [
+        {
+            "pricelist_id": pricelist.id,
+            "applied_on": "0_product_variant",
+            "product_id": product.id,
+            "compute_price": "fixed",
+            "fixed_price": round(product.list_price * rng.choice([0.9, 1.0, 1.1]), 2),
+        }
+        for product in products
+        if rng.random() < 0.33
+    ]
+    env["product.pricelist.item"].create(items)
+    print(f"Pricelist 'Shopify' with {len(items)} prices of their own")
+    return pricelist
+
+
 def run_action(shop, name):
     method = getattr(shop, name, None)
     if method is None:
@@ -206,6 +230,7 @@ def main():
                 "client_secret": CLIENT_SECRET,
             }
         )
+        shop.pricelist_id = shopify_pricelist(env, shop, args.seed)
         print("\nTest connection")
         run_action(shop, "action_test_connection")
         print("Match products")

@@ -177,6 +177,10 @@ class ShopifySchedule(models.Model):
         self.ensure_one()
         shop = self.shop_id.with_context(shopify_commit=True)
         now = fields.Datetime.now()
+        if not shop._job_configured(self.job):
+            # not set up for this job (e.g. no pricelist yet): nothing to run
+            self._plan_next()
+            return
         method = getattr(shop, shop.JOB_METHODS[self.job])
         try:
             run = shop._run_job(self.job, method, trigger="cron")

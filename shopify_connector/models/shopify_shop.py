@@ -600,12 +600,19 @@ class ShopifyShop(models.Model):
             "info",
         )
 
+    def _job_configured(self, job):
+        """Whether the shop is set up for ``job`` (the stock and price settings
+        extend this); Synchronize shop and the scheduler skip the others."""
+        self.ensure_one()
+        return True
+
     def action_synchronize_shop(self):
         """Run order fetch, changed stock and price update, in this order."""
         runs = self.env["shopify.run"]
         for shop in self:
             for job in self.SYNC_JOBS:
-                runs |= shop._run_job(job, getattr(shop, self.JOB_METHODS[job]))
+                if shop._job_configured(job):
+                    runs |= shop._run_job(job, getattr(shop, self.JOB_METHODS[job]))
         if self.env.context.get("shopify_background"):
             return self._notify(
                 self.env._(

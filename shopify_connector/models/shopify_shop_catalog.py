@@ -68,6 +68,11 @@ class ShopifyShop(models.Model):
     # ------------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------------
+    def _job_configured(self, job):
+        if job in ("prices", "prices_all") and not self.pricelist_id:
+            return False
+        return super()._job_configured(job)
+
     def action_update_prices(self):
         """Push the prices that differ from what Shopify was last told."""
         self.ensure_one()

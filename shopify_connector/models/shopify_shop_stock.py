@@ -184,6 +184,13 @@ class ShopifyShop(models.Model):
             )
         return result
 
+    def _job_configured(self, job):
+        if job in ("stock_changed", "stock_all") and not (
+            self.stock_location_id and self.stock_warehouse_ids
+        ):
+            return False
+        return super()._job_configured(job)
+
     def _stock_check_config(self):
         self.ensure_one()
         if not self.stock_location_id:
@@ -438,10 +445,17 @@ class ShopifyShop(models.Model):
         rows = self._stock_variant_rows()
         location = self.stock_location_id
 
-        def store(lines):
-            self._stock_store(location, lines, now)
-
         lines, problems = self._stock_lines(location, self.stock_warehouse_ids, rows)
+        stored = 0
+
+        def store(batch):
+            # What Shopify accepted is recorded with each batch; in a background
+            # run, _progress commits it, so a crash later loses nothing written.
+            nonlocal stored
+            self._stock_store(location, batch, now)
+            stored += len(batch)
+            run._progress(stored, len(lines))
+
         self._stock_report_problems(run, problems, totals)
         result = stock.push_stock(
             client, self._stock_settings(run, location, mode), lines, on_batch=store

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from odoo.tests import HttpCase, tagged
 from odoo.tests.common import _super_send
 
@@ -57,6 +59,17 @@ class TestSynchronizeTour(HttpCase):
                 "client_secret": "tour-s",
             }
         )
+        pricelist = env["product.pricelist"].create({"name": "Shopify"})
+        env["product.pricelist.item"].create(
+            {
+                "pricelist_id": pricelist.id,
+                "applied_on": "0_product_variant",
+                "product_id": product.id,
+                "compute_price": "fixed",
+                "fixed_price": 12.5,
+            }
+        )
+        shop.pricelist_id = pricelist
         shop.action_test_connection()
         shop.action_match_products()
         self.assertEqual(shop.state, "connected")
@@ -71,4 +84,6 @@ class TestSynchronizeTour(HttpCase):
         self.assertGreater(imported, 0)
         self.assertIn(by_job["stock_changed"].state, ("done", "partial"))
         self.assertGreater(by_job["stock_changed"].count_updated, 0)
-        self.assertIn("prices", by_job)
+        self.assertEqual(by_job["prices"].state, "done")
+        self.assertEqual(by_job["prices"].count_updated, 1)
+        self.assertEqual(Decimal(sim.variant(product.default_code)["price"]), Decimal("12.5"))
