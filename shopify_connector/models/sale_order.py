@@ -77,6 +77,12 @@ class SaleOrder(models.Model):
     shopify_refund_ids = fields.One2many(
         "shopify.refund", "sale_order_id", string="Shopify refunds", readonly=True
     )
+    shopify_flag_keys = fields.Text(
+        "Flagged Shopify changes",
+        readonly=True,
+        copy=False,
+        help="Changes in Shopify already shown to a person (one per line): not flagged again.",
+    )
     shopify_sync_error = fields.Text(
         "Shopify problem",
         readonly=True,
@@ -117,12 +123,19 @@ class SaleOrder(models.Model):
         """Whether any delivery of this order is done."""
         return any(p.state == "done" for p in self._shopify_deliveries())
 
-    def _shopify_flag(self, summary, note):
-        """Ask a person to look at the order: a to-do (one per subject) and a message."""
+    def _shopify_flag(self, summary, note, key=None):
+        """Ask a person to look at the order: a message and a to-do (one open to-do
+        per subject). The same ``key`` (default: the note) is flagged only once,
+        however often Shopify sends the order again. Returns whether it flagged."""
         self.ensure_one()
+        key = (key or note).replace("\n", " ")
+        flagged = (self.shopify_flag_keys or "").splitlines()
+        if key in flagged:
+            return False
+        self.shopify_flag_keys = "\n".join([*flagged, key])
         self.message_post(body=note)
         if self.activity_ids.filtered(lambda a: a.summary == summary):
-            return
+            return True
         user = self.user_id or self.env.user
         if user._is_public() or user._is_superuser() or user.share:
             managers = self.env.ref("shopify_connector.shopify_connector_group_manager").user_ids
@@ -130,6 +143,7 @@ class SaleOrder(models.Model):
         self.activity_schedule(
             "mail.mail_activity_data_todo", summary=summary, note=note, user_id=user.id
         )
+        return True
 
     def _shopify_report_refusal(self, message):
         """Show Shopify's refusal on the order (once per distinct message)."""
@@ -292,7 +306,7 @@ class ShopifyRefund(models.Model):
     shopify_refund_gid = fields.Char("Shopify refund ID", required=True, readonly=True)
     refunded_at = fields.Datetime("Refunded in Shopify", readonly=True)
     company_id = fields.Many2one(related="sale_order_id.company_id", store=True)
-    return_picking_id = fields.Many2one("stock.picking", "Return", readonly=True)
+    return_picking_ids = fields.Many2many("stock.picking", string="Returns", readonly=True)
     credit_note_id = fields.Many2one("account.move", "Credit note", readonly=True)
     summary = fields.Char(readonly=True)
 
@@ -627,21 +641,18 @@ class ShopifyOrderImporter:
             refunded[line] = refunded.get(line, 0) + item["quantity"]
             if item["restock_type"] in RESTOCK_RETURNED:
                 returned[line] = returned.get(line, 0) + item["quantity"]
-        return_picking, left = self._create_return(sale, returned) if returned else (False, {})
+        if returned:
+            return_pickings, left = self._create_return(sale, returned)
+        else:
+            return_pickings, left = self.env["stock.picking"], {}
         for line, quantity in left.items():
             not_back.append(f"{quantity} x {line.product_id.display_name}")
         credit_note = self._create_credit_note(sale, refunded) if refunded else False
-        parts = []
-        if return_picking:
-            parts.append(
-                self.env._(
-                    "return %(picking)s (%(state)s)",
-                    picking=return_picking.name,
-                    state=dict(return_picking._fields["state"]._description_selection(self.env))[
-                        return_picking.state
-                    ],
-                )
-            )
+        states = dict(self.env["stock.picking"]._fields["state"]._description_selection(self.env))
+        parts = [
+            self.env._("return %(picking)s (%(state)s)", picking=p.name, state=states[p.state])
+            for p in return_pickings
+        ]
         if credit_note:
             parts.append(self.env._("draft credit note"))
         if not returned:
@@ -652,7 +663,7 @@ class ShopifyOrderImporter:
                 "sale_order_id": sale.id,
                 "shopify_refund_gid": refund["gid"],
                 "refunded_at": _naive_utc(refund["created_at"]),
-                "return_picking_id": return_picking.id if return_picking else False,
+                "return_picking_ids": [Command.set(return_pickings.ids)],
                 "credit_note_id": credit_note.id if credit_note else False,
                 "summary": summary,
             }
@@ -682,7 +693,7 @@ class ShopifyOrderImporter:
     def _create_return(self, sale, quantities):
         """Return ``{sale line: quantity}`` from the order's done deliveries.
 
-        Returns (return picking or False, {sale line: quantity not delivered}).
+        Returns (return pickings, {sale line: quantity Odoo has not delivered}).
         """
         left = dict(quantities)
         per_picking = {}
@@ -714,7 +725,7 @@ class ShopifyOrderImporter:
                 move.quantity = move.product_uom_qty
                 move.picked = True
             new._action_done()
-        return new[:1] if len(new) <= 1 else new[0], {k: v for k, v in left.items() if v > 0}
+        return new, {line: qty for line, qty in left.items() if qty > 0}
 
     def _create_credit_note(self, sale, quantities):
         """A draft credit note of the refunded ``{sale line: quantity}`` when invoiced."""
@@ -769,9 +780,10 @@ class ShopifyOrderImporter:
                 order=sale.shopify_order_name,
                 changes=described,
             )
-            if sale.message_ids[:1].body and described in (sale.message_ids[:1].body or ""):
+            if not sale._shopify_flag(
+                self.env._("Changed in Shopify after shipping"), note, key=f"edit: {described}"
+            ):
                 return False
-            sale._shopify_flag(self.env._("Changed in Shopify after shipping"), note)
             self._log_info(sale, note, level="warning")
             return True
         new_lines = []
@@ -869,9 +881,10 @@ class ShopifyOrderImporter:
                 order=sale.shopify_order_name,
                 lines=described,
             )
-            if note in (sale.message_ids[:1].body or ""):
+            if not sale._shopify_flag(
+                self.env._("Shipped in Shopify"), note, key=f"shipped: {described}"
+            ):
                 return False
-            sale._shopify_flag(self.env._("Shipped in Shopify"), note)
             self._log_info(sale, note, level="warning")
             return True
         picking = open_pickings.sorted("id")[0]

@@ -490,7 +490,8 @@ class ShopifyShop(models.Model):
                     reference=sale.shopify_order_name,
                     record=sale,
                 )
-            run._progress(index + 1, len(sales))
+            if run.job == "fulfillment":  # an order fetch reports its own progress
+                run._progress(index + 1, len(sales))
         return counts
 
     # ------------------------------------------------------------------

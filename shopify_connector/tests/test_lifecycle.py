@@ -209,7 +209,7 @@ class TestRefunds(LifecycleCase):
         self.assertEqual(run.count_updated, 1, self.messages(run))
         applied = sale.shopify_refund_ids
         self.assertEqual(applied.shopify_refund_gid, "gid://shopify/Refund/1")
-        back = applied.return_picking_id
+        back = applied.return_picking_ids
         self.assertEqual(back.state, "done")
         self.assertEqual(back.picking_type_code, "incoming")
         self.assertEqual(back.move_ids.product_id, self.tshirt)
@@ -237,7 +237,7 @@ class TestRefunds(LifecycleCase):
                 5, refund("gid://shopify/Refund/2", (MUG_LINE, 1, "LEGACY_RESTOCK"))
             )
         )
-        back = sale.shopify_refund_ids.return_picking_id
+        back = sale.shopify_refund_ids.return_picking_ids
         self.assertEqual(back.move_ids.product_id, self.mug)
         self.assertNotIn(back.state, ("done", "cancel"))
 
@@ -250,9 +250,30 @@ class TestRefunds(LifecycleCase):
         )
         self.assertEqual(run.count_updated, 1, self.messages(run))
         self.assertEqual(len(sale.shopify_refund_ids), 1)
-        self.assertFalse(sale.shopify_refund_ids.return_picking_id)
+        self.assertFalse(sale.shopify_refund_ids.return_picking_ids)
         self.assertEqual(self.env["stock.move"].search_count([]), moves)
         self.assertEqual(len(sale.picking_ids), 1)
+
+    def test_refund_of_an_invoiced_order_gives_a_draft_credit_note(self):
+        sale = self.import_order()
+        self.ship(sale, known=True)
+        if not self.env["account.journal"].search_count(
+            [("type", "=", "sale"), ("company_id", "=", sale.company_id.id)], limit=1
+        ):
+            self.skipTest("the test company has no chart of accounts")
+        # the order's taxes are German ones
+        sale.company_id.account_fiscal_country_id = self.env.ref("base.de")
+        invoice = sale._create_invoices()
+        invoice.action_post()
+        self.fetch(
+            self.returned_node(5, refund("gid://shopify/Refund/4", (MUG_LINE, 1, "NO_RESTOCK")))
+        )
+        credit = sale.shopify_refund_ids.credit_note_id
+        self.assertEqual(credit.move_type, "out_refund")
+        self.assertEqual(credit.state, "draft")
+        self.assertEqual(credit.invoice_line_ids.product_id, self.mug)
+        self.assertEqual(credit.invoice_line_ids.quantity, 1)
+        self.assertIn(credit, sale.invoice_ids)
 
     def test_refunds_seen_at_the_import_are_not_applied_again(self):
         node = order_node("simple_paid")
@@ -306,6 +327,10 @@ class TestEdits(LifecycleCase):
         tshirt = sale.order_line.filtered(lambda sol: sol.shopify_line_gid == TSHIRT_LINE)
         self.assertEqual(tshirt.product_uom_qty, 2)
         self.assertIn("after shipping", sale.activity_ids.summary)
+        messages = len(sale.message_ids)
+        again = self.fetch(self.edited(5, 1))
+        self.assertEqual(len(sale.message_ids), messages)
+        self.assertEqual(again.count_updated, 1)  # the update time only
 
 
 class TestFulfillmentPush(LifecycleCase):
