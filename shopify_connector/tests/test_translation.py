@@ -1,4 +1,9 @@
+import os
+
+import polib
+
 from odoo.exceptions import ValidationError
+from odoo.tools.translate import TranslationModuleReader
 
 from .common import ShopifyCase
 
@@ -31,3 +36,18 @@ class TestGermanTranslation(ShopifyCase):
             )
         self.assertNotIn("is not a Shopify shop address", str(ctx.exception))
         self.assertIn("shop.example.com", str(ctx.exception))
+
+    def test_every_term_of_the_code_has_a_german_translation(self):
+        """The shipped de.po covers what the installed code really has (run
+        `make i18n` after adding a string, then translate the new terms)."""
+        path = os.path.join(os.path.dirname(__file__), "..", "i18n", "de.po")
+        german = {e.msgid for e in polib.pofile(path) if e.msgstr and not e.fuzzy}
+        terms = {
+            source
+            for _module, _type, _name, _res_id, source, _value, _comments in (
+                TranslationModuleReader(self.env.cr, ["shopify_connector"])
+            )
+            if source
+        }
+        missing = sorted(terms - german)
+        self.assertFalse(missing, f"{len(missing)} terms without German translation")
