@@ -20,6 +20,7 @@
         "views/sale_order_views.xml",
         "views/stock_picking_views.xml",
         "views/shopify_shop_stock_views.xml",
+        "views/product_views.xml",
         "views/shopify_menus.xml",
         "views/shopify_discrepancy_views.xml",
     ],

@@ -1,10 +1,18 @@
-from odoo import Command, api, models
+from odoo import Command, api, fields, models
 
 from .sale_order import OrderImportError
 
 
 class ProductProduct(models.Model):
     _inherit = "product.product"
+
+    shopify_variant_ids = fields.One2many(
+        "shopify.variant",
+        "product_id",
+        string="Shopify variants",
+        help="The Shopify variants linked to this product, with the quantity Odoo "
+        "publishes, what was last pushed and Shopify's own figures.",
+    )
 
     @api.model
     def _shopify_prefetch(self, importer, orders):

@@ -66,6 +66,8 @@ class TestMatchProducts(ShopifyCase):
         self.assertEqual(self.mapping(1).product_id, self.by_sku)
         self.assertEqual(self.mapping(2).product_id, self.by_barcode)
         self.assertEqual(self.mapping(1).inventory_item_gid, "gid://shopify/InventoryItem/1")
+        # the product shows its Shopify variant (with its stock figures)
+        self.assertEqual(self.by_sku.shopify_variant_ids, self.mapping(1))
         # two Odoo products with one SKU: not linked, listed
         self.assertFalse(self.mapping(3).product_id)
         self.assertEqual(self.mapping(3).match_state, "ambiguous")
