@@ -10,6 +10,7 @@ from ..shopify_api.auth import (
     normalize_domain,
 )
 from ..shopify_api.client import ShopifyClient
+from ..shopify_api.matching import variant_from_node
 from ..shopify_api.shop_documents import (
     LOCATIONS,
     PRODUCT_VARIANTS,
@@ -640,16 +641,7 @@ class ShopifyShop(models.Model):
 
     def _match_products(self, run, client):
         variants = [
-            {
-                "gid": node["id"],
-                "sku": node.get("sku"),
-                "barcode": node.get("barcode"),
-                "title": node.get("title"),
-                "product_gid": (node.get("product") or {}).get("id"),
-                "product_title": (node.get("product") or {}).get("title"),
-                "inventory_item_gid": (node.get("inventoryItem") or {}).get("id"),
-                "price": node.get("price"),
-            }
+            variant_from_node(node)
             for node in client.paginate(PRODUCT_VARIANTS, {}, ("productVariants",))
         ]
         self.env["shopify.variant"]._apply_match(self, variants, run)

@@ -8,6 +8,7 @@ from odoo.exceptions import UserError
 
 from ..shopify_api import errors as api_errors
 from ..shopify_api import prices, product_csv, products
+from ..shopify_api.matching import variant_from_node
 
 _logger = logging.getLogger(__name__)
 
@@ -684,19 +685,7 @@ class ShopifyShop(models.Model):
         variant_nodes = list(client.paginate(products.IMPORT_VARIANTS, {}, ("productVariants",)))
         shopify_products = products.group_import(product_nodes, variant_nodes)
         handles = {p["id"]: p.get("handle") for p in shopify_products}
-        flat = [
-            {
-                "gid": node["id"],
-                "sku": node.get("sku"),
-                "barcode": node.get("barcode"),
-                "title": node.get("title"),
-                "product_gid": (node.get("product") or {}).get("id"),
-                "product_title": (node.get("product") or {}).get("title"),
-                "inventory_item_gid": (node.get("inventoryItem") or {}).get("id"),
-                "price": node.get("price"),
-            }
-            for node in variant_nodes
-        ]
+        flat = [variant_from_node(node) for node in variant_nodes]
         Mapping = self.env["shopify.variant"]
         Mapping._apply_match(self, flat, run)
         matched_counts = {

@@ -25,6 +25,22 @@ AMBIGUOUS = "ambiguous"
 UNMATCHED = "unmatched"
 
 
+def variant_from_node(node):
+    """The plain variant dict of a ``ProductVariant`` node (PRODUCT_VARIANTS
+    and the product import read the same fields)."""
+    product = node.get("product") or {}
+    return {
+        "gid": node["id"],
+        "sku": node.get("sku"),
+        "barcode": node.get("barcode"),
+        "title": node.get("title"),
+        "product_gid": product.get("id"),
+        "product_title": product.get("title"),
+        "inventory_item_gid": (node.get("inventoryItem") or {}).get("id"),
+        "price": node.get("price"),
+    }
+
+
 def _clean(value):
     value = (value or "").strip()
     return value or None
