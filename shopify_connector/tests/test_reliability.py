@@ -435,3 +435,85 @@ class TestPricePushUnderFaults(SimulatorCase):
                 self.assertEqual(again.state, "done", self.errors_of(again))
                 self.assertEqual(again.count_updated, run.count_failed)
                 self.assertEqual(self.prices_in_shopify(), [f"{20 + number}.00"] * len(self.skus))
+
+
+class TestCredentials(SimulatorCase):
+    """Security of the connection. Another company's shop is out of reach of a
+    user: ``test_access.py`` (record rules on shops, runs and mappings)."""
+
+    def secrets(self):
+        return [self.sim.access_token, self.sim.client_secret, "shpat_wrong_0123456789abcdef"]
+
+    def assert_no_secret_in(self, texts):
+        for text in texts:
+            for secret in self.secrets():
+                self.assertNotIn(secret, text or "")
+
+    def test_wrong_credentials_fail_clearly_leave_nothing_and_are_never_logged(self):
+        """Invariant: a refused token or client secret ends the run as failed
+        with a message that names the cause, creates no sale order, location
+        or order mark, and no secret (the wrong one or the right one) appears
+        in any log record at DEBUG, in run messages or in the shop's chatter."""
+        self.place_orders(3)
+        with (
+            self.assertLogs(level="DEBUG") as logs,
+            self.assertLogs("odoo.addons.shopify_connector", level="DEBUG") as own_logs,
+        ):
+            self.shop.access_token = "shpat_wrong_0123456789abcdef"
+            run = self.run_job("orders")
+            self.assertEqual(run.state, "failed")
+            self.assertIn("refused the access token", self.errors_of(run)[0])
+            self.assertEqual(run.failure_code, "authentication")
+            self.assertFalse(self.shop_orders())
+            self.assertFalse(self.shop.order_fetched_until)
+
+            self.shop.action_test_connection()
+            self.assertEqual(self.shop.state, "error")
+            self.assertIn("access token", self.shop.connection_message)
+            self.assertEqual(len(self.shop.location_ids), 1, "no location read")
+
+            self.shop.write(
+                {
+                    "auth_method": "client_credentials",
+                    "client_id": self.sim.client_id,
+                    "client_secret": "shpss_wrong_secret_0123456789",
+                }
+            )
+            run = self.run_job("orders")
+            self.assertEqual(run.state, "failed")
+            self.assertIn("client ID or secret", self.errors_of(run)[0])
+            self.assertFalse(self.shop_orders())
+
+            # the right credentials: works, and still nothing secret is logged
+            self.shop.client_secret = self.sim.client_secret
+            run = self.run_job("orders")
+            self.assertEqual(run.state, "done", self.errors_of(run))
+            self.assertEqual(len(self.shop_orders()), 3)
+        records = [r.getMessage() for r in logs.records + own_logs.records]
+        self.assertTrue(any("OrdersPage" in r for r in records), "the calls are logged")
+        self.assert_no_secret_in(records)
+        messages = self.env["shopify.run.message"].search([("shop_id", "=", self.shop.id)])
+        self.assert_no_secret_in(messages.mapped("message"))
+        self.assert_no_secret_in(self.shop.run_ids.mapped("summary"))
+        self.assert_no_secret_in(self.shop.message_ids.mapped("body"))
+        tracked = self.shop.message_ids.tracking_value_ids
+        self.assert_no_secret_in(
+            tracked.mapped("old_value_char") + tracked.mapped("new_value_char")
+        )
+
+    def test_missing_credentials_are_asked_for_before_any_call(self):
+        """Invariant: a shop without token (or without client secret) fails
+        its run with a message saying what to enter, without calling Shopify."""
+        self.shop.access_token = False
+        self.sim.reset_counters()
+        run = self.run_job("orders")
+        self.assertEqual(run.state, "failed")
+        self.assertIn("has no Admin API access token", self.errors_of(run)[0])
+        self.shop.write(
+            {"auth_method": "client_credentials", "client_id": "x", "client_secret": False}
+        )
+        run = self.run_job("stock_changed")
+        self.assertEqual(run.state, "failed")
+        self.assertIn("client ID and the client secret", self.errors_of(run)[0])
+        self.assertEqual(self.sim.counters["calls"], 0)
+        self.assertFalse(self.shop_orders())
