@@ -568,12 +568,14 @@ class ShopifyOrderImporter:
         if confirm:
             sale.action_confirm()
         changed = bool(values or confirm)
+        if sale.state != "cancel":
+            # before a cancellation too: its refund credits an invoiced order
+            changed |= self._apply_refunds(sale, order)
         if order["cancelled"]:
             changed |= self._apply_cancellation(sale, order)
             return "updated" if changed else "unchanged"
         if sale.state == "cancel":
             return "updated" if changed else "unchanged"
-        changed |= self._apply_refunds(sale, order)
         changed |= self._apply_edits(sale, order)
         changed |= self._apply_shopify_fulfillments(sale, order)
         return "updated" if changed else "unchanged"

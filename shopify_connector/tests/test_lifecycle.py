@@ -173,6 +173,27 @@ class TestCancellation(LifecycleCase):
         again = self.fetch(later(1, cancelledAt="2026-03-03T10:01:00Z", cancelReason="CUSTOMER"))
         self.assertEqual(again.count_unchanged, 1)
 
+    def test_cancelled_invoiced_order_is_cancelled_with_a_credit_note_of_its_refund(self):
+        sale = self.import_order()
+        if not self.env["account.journal"].search_count(
+            [("type", "=", "sale"), ("company_id", "=", sale.company_id.id)], limit=1
+        ):
+            self.skipTest("the test company has no chart of accounts")
+        sale.company_id.account_fiscal_country_id = self.env.ref("base.de")
+        sale._create_invoices().action_post()
+        node = later(1, cancelledAt="2026-03-03T10:01:00Z", cancelReason="CUSTOMER")
+        node["refunds"] = [
+            refund("gid://shopify/Refund/7", (TSHIRT_LINE, 2, "CANCEL"), (MUG_LINE, 1, "CANCEL"))
+        ]
+        for line in node["lineItems"]["nodes"]:
+            line["currentQuantity"] = 0
+        run = self.fetch(node)
+        self.assertEqual(sale.state, "cancel", self.messages(run))
+        credit = sale.shopify_refund_ids.credit_note_id
+        self.assertEqual(credit.move_type, "out_refund")
+        self.assertEqual(sorted(credit.invoice_line_ids.mapped("quantity")), [1, 2])
+        self.assertFalse(sale.shopify_refund_ids.return_picking_ids)
+
     def test_cancelled_after_shipping_is_flagged_never_changed(self):
         sale = self.import_order()
         picking = self.ship(sale, known=True)
