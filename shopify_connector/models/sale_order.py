@@ -334,6 +334,7 @@ class ShopifyOrderImporter:
         self.taxes = shop._shopify_sale_taxes()
         self.warehouse = shop._order_warehouse()
         self.confirm_statuses = [s.upper() for s in split_list(shop.order_confirm_statuses)]
+        self.import_statuses = {s.upper() for s in split_list(shop.order_financial_statuses)}
         self.existing = {}
         # lookups filled by the models' _shopify_prefetch and extended on creation
         self.mappings = {}
@@ -450,6 +451,20 @@ class ShopifyOrderImporter:
         sale = self.existing.get(order["gid"])
         if sale:
             return self._update_order(sale, order)
+        status = (order["financial_status"] or "").upper()
+        if self.import_statuses and status not in self.import_statuses:
+            # read to follow imported orders (refunds, cancellations); not one of them
+            self.run._log(
+                self.env._(
+                    "Order %(order)s is not imported: its payment status %(status)s is not "
+                    "one the shop imports.",
+                    order=order["name"],
+                    status=order["financial_status"] or "-",
+                ),
+                level="info",
+                reference=order["name"],
+            )
+            return "skipped"
         if order["cancelled"]:
             self.run._log(
                 self.env._(

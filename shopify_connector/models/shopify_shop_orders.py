@@ -51,6 +51,10 @@ FULFILLMENT_STATUSES = (
 )
 
 
+# Statuses an imported order takes when it is refunded or cancelled in Shopify.
+LIFECYCLE_FINANCIAL_STATUSES = ("partially_refunded", "refunded", "voided")
+
+
 def split_list(value):
     """Comma-separated setting -> list of stripped, non-empty items."""
     return [item.strip() for item in (value or "").split(",") if item.strip()]
@@ -334,12 +338,22 @@ class ShopifyShop(models.Model):
     # ------------------------------------------------------------------
     # Fetching
     # ------------------------------------------------------------------
+    def _order_fetch_financial_statuses(self):
+        """Payment statuses the fetch reads: the shop's, plus those an order takes
+        when it is refunded or cancelled, so that imported orders are followed
+        after the import (orders never imported in such a status are skipped)."""
+        self.ensure_one()
+        statuses = [s.lower() for s in split_list(self.order_financial_statuses)]
+        if not statuses:
+            return []
+        return statuses + [s for s in LIFECYCLE_FINANCIAL_STATUSES if s not in statuses]
+
     def _order_query(self, since=None):
         self.ensure_one()
         return build_order_query(
             since=since,
             overlap_seconds=ORDER_FETCH_OVERLAP,
-            financial_statuses=split_list(self.order_financial_statuses),
+            financial_statuses=self._order_fetch_financial_statuses(),
             fulfillment_statuses=split_list(self.order_fulfillment_statuses),
             tags_required=split_list(self.order_tags_required),
             tags_excluded=split_list(self.order_tags_excluded),

@@ -520,3 +520,13 @@ class TestLifecycleWithSimulator(LifecycleCase):
         # pushed once: another run creates nothing
         self.push()
         self.assertEqual(len(self.sim.order(gid)["fulfillments"]), 2)
+
+        # a return refunded in Shopify comes back into Odoo's warehouse, once
+        self.sim.refund(gid, [{"sku": sku, "quantity": 1}], restock_type="RETURN")
+        for _i in range(2):
+            run = self.shop._run_job("orders", self.shop._fetch_orders)
+            self.assertNotEqual(run.state, "failed", self.messages(run))
+        self.assertEqual(len(sale.shopify_refund_ids), 1)
+        back = sale.shopify_refund_ids.return_picking_ids
+        self.assertEqual(back.move_ids.product_id, product)
+        self.assertEqual(back.move_ids.product_uom_qty, 1)
