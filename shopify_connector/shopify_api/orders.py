@@ -385,11 +385,24 @@ class _Reader:
         return total
 
 
+def _without_nul(value):
+    """``value`` with NUL characters removed from every string: valid in JSON,
+    refused by PostgreSQL, and never meaningful in an order."""
+    if isinstance(value, str):
+        return value.replace("\x00", "") if "\x00" in value else value
+    if isinstance(value, dict):
+        return {key: _without_nul(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(item) for item in value]
+    return value
+
+
 def normalize_order(node, shop_currency=None) -> dict:
     """Shopify order node (as ORDERS_PAGE returns it, completed) -> plain dict.
 
     Raises :class:`OrderPayloadError` for data that cannot be imported safely.
     """
+    node = _without_nul(node)
     if not isinstance(node, dict):
         raise OrderPayloadError(
             "(without name or ID)", "Shopify sent no order data.", "missing_field"
