@@ -475,6 +475,7 @@ class ShopifyShop(models.Model):
         "prices_all": "_push_prices_all",
         "product_export": "_export_products",
         "product_import": "_import_products",
+        "fulfillment": "_push_fulfillments",
     }
 
     def _run_job(self, job, method, trigger="manual"):
