@@ -21,6 +21,7 @@ EXAMPLES = settings(
     max_examples=12,
     deadline=None,
     derandomize=True,
+    database=None,  # no .hypothesis directory in the repository
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 
