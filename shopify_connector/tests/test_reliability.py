@@ -21,6 +21,7 @@ from odoo import Command
 from odoo.tests import tagged
 
 from ..shopify_api import client as shopify_client
+from ..shopify_api.orders import ORDERS_PER_PAGE
 from .common import ShopifyCase
 
 try:
@@ -265,7 +266,7 @@ class TestOrderImportUnderFaults(SimulatorCase):
                 elif expected == "partial":
                     # the first page read (orders of earlier scenarios re-read in the
                     # overlap, then new ones) is imported and kept
-                    self.assertEqual(run.count_created + run.count_unchanged, 8)
+                    self.assertEqual(run.count_created + run.count_unchanged, ORDERS_PER_PAGE)
                     self.assertIn("stopped before the end", " ".join(self.errors_of(run)))
                 else:
                     self.assertFalse(created)
