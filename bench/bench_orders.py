@@ -137,7 +137,9 @@ def set_up(env, variants, base_url, domain, token):
     shop = env["shopify.shop"].create(
         {
             "name": "Bench orders",
-            "domain": domain,
+            # the simulator answers any shop domain: a name of its own keeps it apart
+            # from the other benchmarks' shops in the same database
+            "domain": f"bench-orders-{os.getpid()}.myshopify.com",
             "auth_method": "token",
             "access_token": token,
             "order_pricelist_id": pricelist.id,
