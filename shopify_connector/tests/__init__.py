@@ -1,8 +1,16 @@
-from . import test_matching, test_shop
-from . import test_prices
-from . import test_stock_sync
-from . import test_access, test_operations
-from . import test_product_export
-from . import test_order_import
-from . import test_product_csv
-from . import test_lifecycle
+from . import (
+    test_access,
+    test_bad_input,
+    test_lifecycle,
+    test_matching,
+    test_operations,
+    test_order_import,
+    test_prices,
+    test_product_csv,
+    test_product_export,
+    test_reliability,
+    test_shop,
+    test_stock_sync,
+    test_tour,
+    test_translation,
+)
