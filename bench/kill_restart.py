@@ -270,6 +270,13 @@ def kill_during(args, job, shop_id, delay):
 # -- scenarios ------------------------------------------------------------------------
 
 
+def fresh(env):
+    """End the driver's transaction: its next reads see what the workers committed
+    (Odoo's cursors read a snapshot taken at their transaction's first query)."""
+    env.cr.commit()
+    env.invalidate_all()
+
+
 def place_same_orders(sims, rng, count, skus):
     for _ in range(count):
         lines = [{"sku": sku, "quantity": rng.randint(1, 3)} for sku in rng.sample(skus, 3)]
@@ -297,6 +304,7 @@ def scenario(args, env, cr, sims, shops, job, skus, rng):
     for point in range(args.points):
         place_same_orders(sims, rng, args.orders_per_point, skus)
         if job == "stock_all":
+            fresh(env)
             for shop in (shop_k, shop_r):
                 warehouse = shop.stock_warehouse_ids[:1]
                 for variant in shop.variant_ids[: len(skus) // 3]:
@@ -309,7 +317,7 @@ def scenario(args, env, cr, sims, shops, job, skus, rng):
         if job == "orders":
             # K has the orders of earlier points still to import (kills roll back the
             # page under way): its run lasts longer; kill anywhere in it
-            env.invalidate_all()
+            fresh(env)
             done = env["sale.order"].search_count([("shopify_shop_id", "=", shop_k.id)])
             pending = (point + 1) * args.orders_per_point - done
             limit = seconds * max(1.0, pending / args.orders_per_point)
@@ -323,7 +331,7 @@ def scenario(args, env, cr, sims, shops, job, skus, rng):
         )
     seconds, state = run_to_end(args, job, shop_k.id)
     print(f"   K re-run after the last kill: {state} in {seconds:.1f} s", flush=True)
-    env.invalidate_all()
+    fresh(env)
     ok = True
     if job == "orders":
         state_k, count_k = order_state(env, shop_k.id)
