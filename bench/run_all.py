@@ -17,6 +17,7 @@ the others still run; the exit code says whether all of them succeeded.
 import argparse
 import math
 import os
+import re
 import subprocess
 import sys
 import time
@@ -61,12 +62,20 @@ def price_minimum(products, variants_per_product):
 
 
 def run(title, command):
+    """Run a benchmark, echo its output; returns (exit code, output)."""
     print(f"\n######## {title}", flush=True)
     print("$ " + " ".join(command), flush=True)
     started = time.perf_counter()
-    code = subprocess.call(command, cwd=REPO)
+    process = subprocess.Popen(
+        command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    output = []
+    for line in process.stdout:
+        output.append(line)
+        print(line, end="", flush=True)
+    code = process.wait()
     print(f"######## {title}: exit {code}, {time.perf_counter() - started:.0f} s", flush=True)
-    return code
+    return code, "".join(output)
 
 
 def main():
@@ -82,27 +91,31 @@ def main():
     results = {}
     if "orders" not in skip:
         orders = "100" if args.quick else "1000"
-        results["orders"] = run(
+        results["orders"], _output = run(
             "Order import vs plain Odoo",
             [py, "bench/bench_orders.py", *odoo_args, "--orders", orders],
         )
     if "stock" not in skip:
         sizes = ["2000"] if args.quick else ["10000", "100000"]
-        results["stock"] = run("Stock push", [py, "bench/bench_stock.py", *sizes])
+        results["stock"], _output = run("Stock push", [py, "bench/bench_stock.py", *sizes])
     if "prices" not in skip:
         if os.path.exists(os.path.join(HERE, "bench_prices.py")):
-            results["prices"] = run("Price push", [py, "bench/bench_prices.py", *odoo_args])
+            results["prices"], output = run(
+                "Price push", [py, "bench/bench_prices.py", *odoo_args]
+            )
             minimum, per_request = price_minimum(2000, 5)
+            found = re.search(r"full push.*?requests\s+(\d+)", output)
+            ratio = f"{int(found.group(1)) / minimum:.2f}" if found else "-"
             print(
                 f"   theoretical minimum for the full push of 10,000 variants of 2,000 "
                 f"products: {minimum} requests ({per_request} product updates of 5 variants "
-                "within 1000 points); compare with 'requests' of the full push above"
+                f"within 1000 points); ratio {ratio}"
             )
         else:
             print("\n(bench_prices.py is not there: price push not measured)")
     if "kill" not in skip:
         points = "3" if args.quick else "10"
-        results["kill"] = run(
+        results["kill"], _output = run(
             "Kill and restart, concurrent starts",
             [py, "bench/kill_restart.py", *odoo_args, "--points", points],
         )
