@@ -308,10 +308,31 @@ class ShopifyRun(models.Model):
             lock_cr.execute("SELECT pg_try_advisory_xact_lock(%s)", [self._lock_key(shop_id, job)])
             if not lock_cr.fetchone()[0]:
                 raise JobAlreadyRunning(job)
+            self._close_orphans(shop_id, job)
             yield
         finally:
             lock_cr.rollback()  # ends the transaction, which releases the lock
             lock_cr.close()
+
+    @api.model
+    def _close_orphans(self, shop_id, job):
+        """End the runs of this lock group still marked running: holding the
+        lock proves that the worker which ran them is gone (killed, restarted)."""
+        group = LOCK_GROUPS.get(job, job)
+        jobs = [name for name, grp in LOCK_GROUPS.items() if grp == group] or [job]
+        orphans = self.search(
+            [("shop_id", "=", shop_id), ("job", "in", jobs), ("state", "=", "running")]
+        )
+        for run in orphans:
+            run._log(
+                self.env._(
+                    "The worker running this job stopped before the end (restart or crash). "
+                    "What it had saved is kept; the next run continues from there."
+                ),
+                level="warning",
+            )
+            run._finish("failed")
+        return orphans
 
 
 class ShopifyRunMessage(models.Model):

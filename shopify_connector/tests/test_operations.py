@@ -28,6 +28,18 @@ class TestJobLock(ShopifyCase):
         with Run._job_lock(self.shop.id, "orders"):
             pass
 
+    def test_runs_left_running_by_a_dead_worker_are_closed(self):
+        """Invariant: once a job's lock is taken, no earlier run of its lock
+        group can still be running (its worker is gone)."""
+        Run = self.env["shopify.run"]
+        dead = Run.create({"shop_id": self.shop.id, "job": "refetch"})
+        other_group = Run.create({"shop_id": self.shop.id, "job": "stock_all"})
+        with Run._job_lock(self.shop.id, "orders"):
+            pass
+        self.assertEqual(dead.state, "failed")
+        self.assertIn("stopped before the end", dead.message_ids.message)
+        self.assertEqual(other_group.state, "running")
+
     def test_a_second_start_is_told_the_job_is_running(self):
         Run = self.env["shopify.run"]
         with Run._job_lock(self.shop.id, "match"), self.assertRaises(UserError) as ctx:
