@@ -110,7 +110,11 @@ class SaleOrder(models.Model):
         With a ``client``, the fulfilments of orders shipped in Shopify are read
         to validate (or flag) the matching deliveries.
         """
-        return ShopifyOrderImporter(self.env, shop, run, client)
+        # Like Odoo's own imports: no "created" log message and no field
+        # tracking for the records an import creates (their origin is the
+        # Shopify order, noted on the order where it matters).
+        env = self.env(context=dict(self.env.context, mail_create_nolog=True, mail_notrack=True))
+        return ShopifyOrderImporter(env, shop, run.with_env(env), client)
 
     # ------------------------------------------------------------------
     # After the import: deliveries, attention
