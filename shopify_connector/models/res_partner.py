@@ -193,14 +193,20 @@ class ResPartner(models.Model):
 
     @api.model
     def _shopify_address_contact(self, importer, partner, kind, address):
-        """The invoice or delivery contact of ``partner`` at ``address`` (reused
-        when one with the same address exists, else created)."""
+        """The invoice or delivery contact of ``partner`` at ``address``: the
+        customer itself when it is its own address, else a contact reused when
+        one with the same address exists, else created."""
         if not address:
             return None
         self._shopify_load_contacts(importer, partner)
         values = self._shopify_address_values(importer, address)
         values["name"] = values["name"] or partner.name
-        key = (partner.id, kind, self._shopify_contact_key(values))
+        address_key = self._shopify_contact_key(values)
+        if address_key == self._shopify_contact_key({f: partner[f] for f in _CONTACT_KEY}):
+            # the customer's own address: no contact repeating it (as Odoo does
+            # for an order whose customer has one address)
+            return partner
+        key = (partner.id, kind, address_key)
         contact = importer.contacts.get(key)
         if contact is None:
             contact = self.create(

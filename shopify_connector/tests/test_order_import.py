@@ -95,8 +95,10 @@ class TestOrderImport(OrderCase):
         self.assertEqual(lines[1].product_id, self.mug)
         self.assertEqual(lines[0].tax_ids, self.tax19)
         self.assertEqual(sale.partner_id.email, "anna.schmidt@example.de")
-        self.assertEqual(sale.partner_invoice_id.type, "invoice")
-        self.assertEqual(sale.partner_shipping_id.parent_id, sale.partner_id)
+        # billing and shipping address are the customer's own: no contact repeats it
+        self.assertEqual(sale.partner_invoice_id, sale.partner_id)
+        self.assertEqual(sale.partner_shipping_id, sale.partner_id)
+        self.assertFalse(sale.partner_id.child_ids)
         self.assertTrue(sale.picking_ids)
         self.assertEqual(str(sale.date_order), "2026-03-02 09:15:27")
         self.assertEqual(run.count_created, 1)
@@ -413,6 +415,18 @@ class TestCustomersAndProducts(OrderCase):
         self.assertEqual(
             first.partner_id.shopify_customer_gid, "gid://shopify/Customer/7200000001001"
         )
+
+    def test_another_shipping_address_becomes_a_delivery_contact(self):
+        node = order_node("simple_paid")
+        node["shippingAddress"] = dict(
+            node["shippingAddress"], name="Max Schmidt", address1="Hauptstraße 1"
+        )
+        self.fetch(node)
+        sale = self.sale("#1001")
+        self.assertEqual(sale.partner_invoice_id, sale.partner_id)
+        self.assertEqual(sale.partner_shipping_id.parent_id, sale.partner_id)
+        self.assertEqual(sale.partner_shipping_id.type, "delivery")
+        self.assertEqual(sale.partner_shipping_id.street, "Hauptstraße 1")
 
     def test_order_without_customer_goes_to_the_fallback_customer_with_its_addresses(self):
         fallback = self.env["res.partner"].create({"name": "Shopify guests"})
