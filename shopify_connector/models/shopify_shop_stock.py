@@ -217,6 +217,19 @@ class ShopifyShop(models.Model):
     def _stock_free_quantities(self, warehouses, product_ids):
         """{product id: on hand minus reserved} over the internal locations of
         ``warehouses`` (negative quants included: they lower what is published)."""
+        return self._stock_quant_sums(
+            warehouses, product_ids, SQL("q.quantity - q.reserved_quantity")
+        )
+
+    @api.model
+    def _stock_on_hand(self, warehouses, product_ids):
+        """{product id: on-hand quantity} over the internal locations of ``warehouses``."""
+        return self._stock_quant_sums(warehouses, product_ids, SQL("q.quantity"))
+
+    @api.model
+    def _stock_quant_sums(self, warehouses, product_ids, amount):
+        """{product id: SUM(amount)} over the quants of the internal locations of
+        ``warehouses``, in one query for all products."""
         self.env["stock.quant"].flush_model(
             ["product_id", "location_id", "quantity", "reserved_quantity"]
         )
@@ -224,7 +237,7 @@ class ShopifyShop(models.Model):
         self.env.cr.execute(
             SQL(
                 """
-                SELECT q.product_id, SUM(q.quantity - q.reserved_quantity)
+                SELECT q.product_id, SUM(%s)
                   FROM stock_quant q
                   JOIN stock_location l ON l.id = q.location_id
                  WHERE l.usage = 'internal'
@@ -232,6 +245,7 @@ class ShopifyShop(models.Model):
                    AND q.product_id = ANY(%s)
                  GROUP BY q.product_id
                 """,
+                amount,
                 self._stock_location_patterns(warehouses),
                 list(product_ids),
             )
@@ -664,24 +678,3 @@ class ShopifyShop(models.Model):
                 ),
             }
         )
-
-    @api.model
-    def _stock_on_hand(self, warehouses, product_ids):
-        """{product id: on-hand quantity} over the internal locations of ``warehouses``."""
-        self.env["stock.quant"].flush_model(["product_id", "location_id", "quantity"])
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT q.product_id, SUM(q.quantity)
-                  FROM stock_quant q
-                  JOIN stock_location l ON l.id = q.location_id
-                 WHERE l.usage = 'internal'
-                   AND l.parent_path LIKE ANY(%s)
-                   AND q.product_id = ANY(%s)
-                 GROUP BY q.product_id
-                """,
-                self._stock_location_patterns(warehouses),
-                list(product_ids),
-            )
-        )
-        return dict(self.env.cr.fetchall())
