@@ -55,6 +55,10 @@ _SCOPE_RE = re.compile(r"\b((?:unauthenticated_)?(?:read|write)_[a-z_]+)\b")
 # -- the HTTP seam -----------------------------------------------------------
 
 
+# Larger answers are refused (Shopify's largest documented answers are far below).
+MAX_RESPONSE_BYTES = 50 * 1024 * 1024
+
+
 def http_request(method, url, *, timeout, headers=None, data=None, json=None, session=None):
     """Send one HTTP request; the only call to ``requests`` in the project.
 
@@ -63,18 +67,39 @@ def http_request(method, url, *, timeout, headers=None, data=None, json=None, se
     reach Shopify).  Messages name the host only: no headers, no body.
     """
     sender = session if session is not None else requests
+    host = url.split("://", 1)[-1].split("/", 1)[0]
     try:
-        return sender.request(method, url, headers=headers, data=data, json=json, timeout=timeout)
+        # Redirects are never followed: they would carry the credentials in
+        # the headers to another host.
+        response = sender.request(
+            method,
+            url,
+            headers=headers,
+            data=data,
+            json=json,
+            timeout=timeout,
+            allow_redirects=False,
+        )
     except (requests.ConnectionError, requests.Timeout) as exc:
-        host = url.split("://", 1)[-1].split("/", 1)[0]
-        not_sent = _not_sent(exc)
-        if isinstance(exc, requests.Timeout):
-            reason = "timed out while connecting" if not_sent else "timed out"
-        else:
-            reason = "connection refused" if not_sent else "connection failed"
+        # One message for refused, filtered and timed-out connections, so
+        # that the answer does not tell whether a port is open.
         raise NetworkError(
-            f"Shopify could not be reached at {host} ({reason}).", not_sent=not_sent
+            f"Shopify could not be reached at {host}.", not_sent=_not_sent(exc)
         ) from exc
+    except requests.RequestException as exc:  # invalid URL or scheme
+        raise RequestError(
+            f"{host or url} is not a Shopify address the connector can use."
+        ) from exc
+    if 300 <= response.status_code < 400:
+        target = response.headers.get("Location") or ""
+        target_host = target.split("://", 1)[-1].split("/", 1)[0] if "://" in target else host
+        raise RequestError(
+            f"{host} answered with a redirect to {target_host or 'another address'}; "
+            "the connector never follows redirects with credentials."
+        )
+    if len(response.content or b"") > MAX_RESPONSE_BYTES:
+        raise RequestError(f"The answer of {host} is larger than {MAX_RESPONSE_BYTES} bytes.")
+    return response
 
 
 def _not_sent(exc):
@@ -426,7 +451,7 @@ class ShopifyClient:
             raise _Retry(error, not_sent=error.details.get("not_sent", False)) from None
         try:
             payload = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested too deeply
             payload = None
         cost = None
         if isinstance(payload, dict):
