@@ -89,3 +89,20 @@ def test_a_product_without_options_uses_the_default_title():
     assert (row["Option1 name"], row["Option1 value"]) == ("Title", "Default Title")
     assert row["Option2 name"] == row["Option2 value"] == ""
     assert row["Weight value (grams)"] == "350"
+
+
+def test_text_cells_cannot_become_spreadsheet_formulas():
+    product = shirt()
+    product["title"] = '=HYPERLINK("https://evil.example","click")'
+    product["vendor"] = "@SUM(1+1)"
+    product["tags"] = ["+cmd"]
+    product["variants"][0]["sku"] = "-2+3"
+    rows = product_csv.read_csv(product_csv.write_csv([product]))
+    assert rows[0]["Title"] == "'" + product["title"]
+    assert rows[0]["Vendor"] == "'@SUM(1+1)"
+    assert rows[0]["Tags"] == "'+cmd"
+    assert rows[0]["SKU"] == "'-2+3"
+    # ordinary values are written as they are, so Shopify's import reads them
+    assert rows[0]["Price"] == "25.00"
+    assert rows[1]["SKU"] == "SHIRT-M"
+    assert product_csv._cell("-1.5") == "-1.5"

@@ -160,13 +160,34 @@ def product_rows(product):
     return rows
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value):
+    """A cell that a spreadsheet cannot take for a formula.
+
+    Text beginning with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
+    gets a leading apostrophe (the usual spreadsheet-safe escape); numbers
+    such as ``-1.5`` stay as they are, so that Shopify's import reads them.
+    """
+    if not isinstance(value, str) or not value.startswith(FORMULA_STARTS):
+        return value
+    try:
+        float(value)
+    except ValueError:
+        return "'" + value
+    return value
+
+
 def write_csv(products):
     """The CSV text (UTF-8 with a byte order mark is left to the caller)."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
     for product in products:
-        writer.writerows(product_rows(product))
+        writer.writerows(
+            {key: _cell(value) for key, value in row.items()} for row in product_rows(product)
+        )
     return buffer.getvalue()
 
 
