@@ -553,6 +553,20 @@ class ShopifyShop(models.Model):
             run._log(message)
             run.failure_code = getattr(exc, "code", None) or "error"
             run._finish("failed", api_calls=client.stats["calls"] if client else 0)
+        except Exception as exc:  # one crashed job never stops the others
+            if committing:
+                self.env.cr.rollback()
+            _logger.exception("Shopify run %s (%s) of shop %s crashed", run.id, run.job, self.id)
+            run._log(
+                self.env._(
+                    "The job stopped on an unexpected error (%(error)s). Nothing of the "
+                    "unfinished part was saved; the next run tries again. If it keeps "
+                    "happening, show the server log to your Odoo administrator.",
+                    error=type(exc).__name__,
+                )
+            )
+            run.failure_code = "crash"
+            run._finish("failed", api_calls=client.stats["calls"] if client else 0)
         else:
             run._finish(api_calls=client.stats["calls"])
         return run

@@ -208,3 +208,33 @@ class TestSchedules(ShopifyCase):
         activity = self.shop.activity_ids
         self.assertTrue(activity, "an administrator gets a to-do")
         self.assertIn("refused the access token", activity[0].note)
+
+
+class TestCrashContainment(ShopifyCase):
+    def test_an_unexpected_error_fails_only_its_run(self):
+        """A job that crashes (not a Shopify or user error) ends its run Failed
+        with a message; the exception does not reach the caller (the scheduler)."""
+        shop = self.shop
+
+        def crash(run, client):
+            self.env["shopify.run.message"].create(
+                {"run_id": run.id, "message": "half-done work", "level": "info"}
+            )
+            raise RecursionError("maximum recursion depth exceeded")
+
+        run = shop._run_job("match", crash, trigger="cron")
+        self.assertEqual(run.state, "failed")
+        self.assertEqual(run.failure_code, "crash")
+        self.assertIn("RecursionError", run.message_ids.mapped("message")[-1])
+        # the work of the crashed job is rolled back, the run record stays
+        self.assertNotIn("half-done work", run.message_ids.mapped("message"))
+        # the next job of the same shop runs as usual
+        self.graphql(
+            {
+                "productVariants": {
+                    "nodes": [],
+                    "pageInfo": {"hasNextPage": False, "endCursor": None},
+                }
+            }
+        )
+        self.assertNotEqual(shop._run_job("match", shop._match_products).state, "failed")
