@@ -1,7 +1,7 @@
 import logging
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..shopify_api import errors as api_errors
 from ..shopify_api.auth import (
@@ -23,6 +23,8 @@ from .shopify_run import JobAlreadyRunning
 _logger = logging.getLogger(__name__)
 
 DEFAULT_API_VERSION = "2026-10"
+# The fields that decide where the credentials are sent.
+CREDENTIAL_TARGET_FIELDS = {"domain", "base_url", "auth_method", "client_id"}
 
 
 class ShopifyShop(models.Model):
@@ -52,6 +54,7 @@ class ShopifyShop(models.Model):
         store=True,
         readonly=False,
         precompute=True,
+        tracking=True,
         help="Where the connector sends its requests. Defaults to https://<shop domain>; "
         "change it only to point a test shop at a local Shopify simulator.",
     )
@@ -68,6 +71,7 @@ class ShopifyShop(models.Model):
         ],
         string="Authentication",
         required=True,
+        tracking=True,
         default="client_credentials",
         help="Apps created in the Shopify admin before 2026 have an Admin API access token "
         "(shpat_...). Apps made in Shopify's Dev Dashboard have a client ID and a client "
@@ -76,7 +80,7 @@ class ShopifyShop(models.Model):
     access_token = fields.Char(
         "Admin API access token", groups="base.group_system", copy=False, tracking=False
     )
-    client_id = fields.Char("Client ID", copy=False)
+    client_id = fields.Char("Client ID", copy=False, tracking=True)
     client_secret = fields.Char("Client secret", groups="base.group_system", copy=False)
 
     # What "Test connection" found.
@@ -147,6 +151,7 @@ class ShopifyShop(models.Model):
         for vals in vals_list:
             if "domain" in vals:
                 vals["domain"] = self._normalize_domain(vals["domain"])
+            self._check_credential_target(vals, creating=True)
         shops = super().create(vals_list)
         shops._create_default_schedules()
         return shops
@@ -170,7 +175,38 @@ class ShopifyShop(models.Model):
                     )
         self.env["shopify.schedule"].create(values)
 
+    def _check_credential_target(self, vals, creating=False):
+        """Only system administrators decide where the shop's credentials are
+        sent (domain, base URL, authentication, client ID), whatever the
+        caller (form, RPC, import). Others may create a shop for its own
+        myshopify.com address only."""
+        if self.env.is_superuser() or self.env.user.has_group("base.group_system"):
+            return
+        if creating:
+            wanted = vals.get("base_url")
+            if wanted and wanted.rstrip("/") != default_base_url(vals.get("domain") or ""):
+                raise AccessError(
+                    self.env._("Only system administrators can change the API base URL.")
+                )
+            return
+        if CREDENTIAL_TARGET_FIELDS & set(vals):
+            raise AccessError(
+                self.env._(
+                    "Only system administrators can change where the shop's credentials are "
+                    "sent (shop domain, API base URL, authentication, client ID)."
+                )
+            )
+
+    @api.constrains("base_url")
+    def _check_base_url(self):
+        for shop in self:
+            if shop.base_url and not shop.base_url.lower().startswith(("https://", "http://")):
+                raise ValidationError(
+                    self.env._("The API base URL must start with https:// (or http://).")
+                )
+
     def write(self, vals):
+        self._check_credential_target(vals)
         if "domain" in vals:
             vals["domain"] = self._normalize_domain(vals["domain"])
             if "base_url" not in vals:

@@ -1,4 +1,4 @@
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import new_test_user
 
 from .common import ShopifyCase
@@ -54,6 +54,40 @@ class TestAccess(ShopifyCase):
     def test_manager_configures_shops(self):
         self.shop.with_user(self.manager).write({"name": "Renamed"})
         self.assertEqual(self.shop.name, "Renamed")
+
+    def test_only_system_administrators_decide_where_credentials_go(self):
+        """A Shopify administrator who is not a system administrator cannot
+        point the shop (and so its token) at another host, over the ORM/RPC."""
+        self.assertFalse(self.manager.has_group("base.group_system"))
+        shop = self.shop.with_user(self.manager)
+        for vals in (
+            {"base_url": "https://attacker.example.net"},
+            {"domain": "other-shop.myshopify.com"},
+            {"auth_method": "token"},
+            {"client_id": "someone-elses-app"},
+        ):
+            with self.subTest(vals=vals), self.assertRaises(AccessError):
+                shop.write(vals)
+        with self.assertRaises(AccessError):
+            self.env["shopify.shop"].with_user(self.manager).create(
+                {
+                    "name": "Evil",
+                    "domain": "evil-shop.myshopify.com",
+                    "base_url": "https://attacker.example.net",
+                }
+            )
+        # the legitimate use: a shop at its own myshopify.com address
+        new = (
+            self.env["shopify.shop"]
+            .with_user(self.manager)
+            .create({"name": "New", "domain": "new-shop.myshopify.com"})
+        )
+        self.assertEqual(new.base_url, "https://new-shop.myshopify.com")
+        # a system administrator may set an override, with http(s) only, tracked
+        self.shop.write({"base_url": "https://proxy.example.net"})
+        self.assertEqual(self.shop.base_url, "https://proxy.example.net")
+        with self.assertRaises(ValidationError):
+            self.shop.write({"base_url": "file:///etc/passwd"})
 
     def test_secrets_are_for_system_administrators_only(self):
         for user in (self.user, self.manager):
