@@ -180,7 +180,7 @@ class ShopifyShop(models.Model):
         sent (domain, base URL, authentication, client ID), whatever the
         caller (form, RPC, import). Others may create a shop for its own
         myshopify.com address only."""
-        if self.env.is_superuser() or self.env.user.has_group("base.group_system"):
+        if self.env.is_system():
             return
         if creating:
             wanted = vals.get("base_url")
@@ -579,29 +579,27 @@ class ShopifyShop(models.Model):
                 with self.env.cr.savepoint():
                     client = self._shopify_client()
                     method(run, client)
-        except (api_errors.ShopifyError, UserError, ValidationError) as exc:
-            if committing:
-                self.env.cr.rollback()
-            if isinstance(exc, api_errors.ShopifyError):
-                message = self._shopify_error_message(exc)
-            else:
-                message = str(exc.args[0]) if exc.args else str(exc)
-            run._log(message)
-            run.failure_code = getattr(exc, "code", None) or "error"
-            run._finish("failed", api_calls=client.stats["calls"] if client else 0)
         except Exception as exc:  # one crashed job never stops the others
             if committing:
                 self.env.cr.rollback()
-            _logger.exception("Shopify run %s (%s) of shop %s crashed", run.id, run.job, self.id)
-            run._log(
-                self.env._(
+            code = getattr(exc, "code", None) or "error"
+            if isinstance(exc, api_errors.ShopifyError):
+                message = self._shopify_error_message(exc)
+            elif isinstance(exc, (UserError, ValidationError)):
+                message = str(exc.args[0]) if exc.args else str(exc)
+            else:
+                _logger.exception(
+                    "Shopify run %s (%s) of shop %s crashed", run.id, run.job, self.id
+                )
+                code = "crash"
+                message = self.env._(
                     "The job stopped on an unexpected error (%(error)s). Nothing of the "
                     "unfinished part was saved; the next run tries again. If it keeps "
                     "happening, show the server log to your Odoo administrator.",
                     error=type(exc).__name__,
                 )
-            )
-            run.failure_code = "crash"
+            run._log(message)
+            run.failure_code = code
             run._finish("failed", api_calls=client.stats["calls"] if client else 0)
         else:
             run._finish(api_calls=client.stats["calls"])

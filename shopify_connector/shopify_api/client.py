@@ -67,7 +67,7 @@ def http_request(method, url, *, timeout, headers=None, data=None, json=None, se
     reach Shopify).  Messages name the host only: no headers, no body.
     """
     sender = session if session is not None else requests
-    host = url.split("://", 1)[-1].split("/", 1)[0]
+    host = _host(url)
     try:
         # Redirects are never followed: they would carry the credentials in
         # the headers to another host.
@@ -92,7 +92,7 @@ def http_request(method, url, *, timeout, headers=None, data=None, json=None, se
         ) from exc
     if 300 <= response.status_code < 400:
         target = response.headers.get("Location") or ""
-        target_host = target.split("://", 1)[-1].split("/", 1)[0] if "://" in target else host
+        target_host = _host(target) if "://" in target else host
         raise RequestError(
             f"{host} answered with a redirect to {target_host or 'another address'}; "
             "the connector never follows redirects with credentials."
@@ -100,6 +100,11 @@ def http_request(method, url, *, timeout, headers=None, data=None, json=None, se
     if len(response.content or b"") > MAX_RESPONSE_BYTES:
         raise RequestError(f"The answer of {host} is larger than {MAX_RESPONSE_BYTES} bytes.")
     return response
+
+
+def _host(url):
+    """The host (and port) of ``url``: what messages may name."""
+    return url.split("://", 1)[-1].split("/", 1)[0]
 
 
 def _not_sent(exc):
