@@ -241,7 +241,7 @@ def main():
         shop = env["shopify.shop"].browse(shop_id)
         rss_before = rss_mb()
         started = time.perf_counter()
-        run = shop._run_job("orders", shop._fetch_orders, trigger="cron")
+        run = shop._run_job("orders", trigger="cron")
         import_seconds = time.perf_counter() - started
         rss_after = rss_mb()
         cr.commit()

@@ -207,7 +207,7 @@ def worker(args):
             shop.action_fetch_orders()  # what the button does
             run = shop.run_ids[:1]
         else:
-            run = shop._run_job(args.worker, getattr(shop, JOBS[args.worker]), trigger="cron")
+            run = shop._run_job(args.worker, trigger="cron")
         cr.commit()
         print(f"RAN {run.id} {run.state} {time.perf_counter() - started:.2f}", flush=True)
     except UserError as exc:

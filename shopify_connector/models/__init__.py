@@ -1,4 +1,5 @@
-from . import shopify_access_token, shopify_location, shopify_run, shopify_shop, shopify_variant
+from . import shopify_access_token, shopify_location, shopify_run, shopify_shop
+from . import shopify_shop_jobs, shopify_variant
 from . import shopify_schedule
 from . import shopify_shop_orders, sale_order, sale_order_line, res_partner
 from . import product_template, product_product

@@ -114,7 +114,9 @@ class SaleOrder(models.Model):
         # tracking for the records an import creates (their origin is the
         # Shopify order, noted on the order where it matters).
         env = self.env(context=dict(self.env.context, mail_create_nolog=True, mail_notrack=True))
-        return ShopifyOrderImporter(env, shop, run.with_env(env), client)
+        # the run stays the machinery's record (sudo): see shopify.shop._run_job
+        run = run.with_context(mail_create_nolog=True, mail_notrack=True)
+        return ShopifyOrderImporter(env, shop, run, client)
 
     # ------------------------------------------------------------------
     # After the import: deliveries, attention
@@ -588,7 +590,7 @@ class ShopifyOrderImporter:
             self._to_confirm |= sale  # confirmed with the page, see _confirm_created
         if order["refunds"]:
             # the sale order holds what was sold; these refunds are not applied again
-            self.env["shopify.refund"].create(
+            self.env["shopify.refund"].sudo().create(
                 [
                     {
                         "sale_order_id": sale.id,
@@ -718,7 +720,7 @@ class ShopifyOrderImporter:
         if not returned:
             parts.append(self.env._("no stock change (not restocked in Shopify)"))
         summary = ", ".join(parts)
-        self.env["shopify.refund"].create(
+        self.env["shopify.refund"].sudo().create(
             {
                 "sale_order_id": sale.id,
                 "shopify_refund_gid": refund["gid"],

@@ -3,7 +3,7 @@ import logging
 from contextlib import contextmanager
 
 from odoo import api, fields, models, sql_db
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 _logger = logging.getLogger(__name__)
 
@@ -55,7 +55,12 @@ class ShopifyRun(models.Model):
     company_id = fields.Many2one(related="shop_id.company_id", store=True, index=True)
     job = fields.Selection(JOBS, required=True, index=True)
     trigger = fields.Selection(
-        [("manual", "Manual"), ("cron", "Scheduled"), ("webhook", "Webhook")],
+        [
+            ("manual", "Manual"),
+            ("auto", "Automatic"),
+            ("cron", "Scheduled"),
+            ("webhook", "Webhook"),
+        ],
         required=True,
         default="manual",
     )
@@ -85,7 +90,6 @@ class ShopifyRun(models.Model):
     failure_code = fields.Char(
         readonly=True, help="Kind of the error that ended the run (e.g. authentication)."
     )
-    method_name = fields.Char(readonly=True, help="The shop's method that does the job's work.")
     progress_done = fields.Integer("Done", readonly=True)
     progress_total = fields.Integer("To do", readonly=True)
     progress = fields.Float(compute="_compute_progress")
@@ -199,12 +203,23 @@ class ShopifyRun(models.Model):
             self.env.cr.commit()  # pylint: disable=invalid-commit
 
     def _process_queued(self):
+        """Do one queued run, as the queue's cron (superuser).
+
+        The job's method comes from the table in the code; a run started by a
+        person is checked again against that person's rights now (they may
+        have lost them since, or the run may not come from the job machinery).
+        """
         self.ensure_one()
         shop = self.shop_id.with_context(shopify_background=False, shopify_commit=True)
-        method = getattr(shop, self.method_name or "", None)
-        if method is None:
-            self._log(self.env._("This job cannot be run by this version of the connector."))
+        try:
+            if self.trigger == "manual":
+                shop._check_job_rights(self.job, user=self.user_id)
+            method = shop._job_method(self.job)
+        except (AccessError, UserError) as exc:
+            self._log(str(exc.args[0]) if exc.args else str(exc))
+            self.failure_code = "access" if isinstance(exc, AccessError) else "error"
             self._finish("failed")
+            self._notify_failure()
             return
         try:
             with self._job_lock(shop.id, self.job):
@@ -246,10 +261,9 @@ class ShopifyRun(models.Model):
             raise UserError(self.env._("Only failed or partially finished runs can be retried."))
         for run in runs:
             shop = run.shop_id.with_context(shopify_background=True)
-            method = getattr(shop, run.method_name or "", None)
-            if method is None:
+            if run.job not in shop.JOB_METHODS:
                 raise UserError(self.env._("This job cannot be run again from here."))
-            shop._run_job(run.job, method)
+            shop._run_job(run.job)
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
@@ -262,6 +276,13 @@ class ShopifyRun(models.Model):
                 "next": {"type": "ir.actions.act_window_close"},
             },
         }
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_only_finished(self):
+        if any(run.state in ("queued", "running") for run in self):
+            raise UserError(
+                self.env._("Queued or running runs cannot be deleted; wait until they end.")
+            )
 
     @api.model
     def _cron_cleanup(self):

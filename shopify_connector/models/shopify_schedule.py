@@ -26,6 +26,8 @@ DEFAULTS = {
 }
 # failures that retrying soon cannot fix: back off and tell an administrator
 PERSISTENT_FAILURES = {"authentication", "access_denied", "shop_not_found", "shop_unavailable"}
+# other failures (a network fault, a crash) back off after this many in a row
+TRANSIENT_GRACE = 2
 
 
 class ShopifySchedule(models.Model):
@@ -69,8 +71,10 @@ class ShopifySchedule(models.Model):
         "Failures in a row",
         readonly=True,
         copy=False,
-        help="Runs that failed for a reason a retry cannot fix (refused credentials, "
-        "missing permission, shop gone). The schedule then waits longer after each.",
+        help="Scheduled runs that failed in a row. After a failure a retry cannot fix "
+        "(refused credentials, missing permission, shop gone) the schedule waits longer "
+        "after each; after other failures (network, unexpected errors) from the third "
+        "in a row on. Administrators get a to-do when a schedule starts failing.",
     )
 
     _job_unique = models.Constraint("UNIQUE(shop_id, job)", "One schedule per shop and job.")
@@ -129,7 +133,10 @@ class ShopifySchedule(models.Model):
         now = now or fields.Datetime.now().replace(tzinfo=timezone.utc)
         for schedule in self:
             slot = schedule._next_slot(now)
-            pause = schedule_rules.backoff(schedule.interval_minutes, schedule.failure_count)
+            failures = schedule.failure_count
+            if schedule.last_run_id.failure_code not in PERSISTENT_FAILURES:
+                failures = max(0, failures - TRANSIENT_GRACE)
+            pause = schedule_rules.backoff(schedule.interval_minutes, failures)
             if pause:
                 slot = max(slot, now + timedelta(minutes=pause))
             schedule.with_context(shopify_planning=True).write(
@@ -144,7 +151,9 @@ class ShopifySchedule(models.Model):
         run planned before the job starts, so that several cron workers never
         pick the same schedule; the job itself is exclusive per shop and job
         (see ``shopify.run._job_lock``). Archived shops and shops never
-        connected are left alone.
+        connected are left alone. One schedule's failure, whatever it is, is
+        recorded on that schedule (which backs off) and the next due schedule
+        runs: no exception reaches Odoo's scheduler.
         """
         done = 0
         while done < limit:
@@ -165,13 +174,78 @@ class ShopifySchedule(models.Model):
             row = self.env.cr.fetchone()
             if not row:
                 break
-            schedule = self.browse(row[0])
-            schedule._run_now()
+            if not self.browse(row[0])._run_contained():
+                break
             done += 1
             # safe: the schedule's run is finished and recorded, its next run
             # planned; the next schedule starts in a transaction of its own.
             self.env["ir.cron"]._commit_progress(1)
         return done
+
+    def _run_contained(self):
+        """Run this due schedule; any exception ends as a failed run of its own.
+
+        The job commits as it goes (context ``shopify_commit``), so there is
+        no savepoint to roll back to: the transaction under way is rolled
+        back, and the failure recorded in a fresh one. Returns False only when
+        even that fails (the database is unusable): the caller stops then.
+        """
+        self.ensure_one()
+        schedule_id = self.id
+        try:
+            self._run_now()
+            return True
+        except Exception:  # one schedule never stops the others
+            _logger.exception("Shopify schedule %s crashed outside its run", schedule_id)
+            self.env.cr.rollback()
+            self.env.invalidate_all(flush=False)
+        try:
+            self.browse(schedule_id).exists()._record_crash()
+            return True
+        except Exception:  # the failure cannot even be recorded: stop this cron run
+            _logger.exception("Shopify schedule %s: the crash could not be recorded", schedule_id)
+            self.env.cr.rollback()
+            return False
+
+    def _record_crash(self):
+        """A failed run for a job that could not even start or end cleanly."""
+        for schedule in self:
+            run = (
+                self.env["shopify.run"]
+                .sudo()
+                .create(
+                    {
+                        "shop_id": schedule.shop_id.id,
+                        "job": schedule.job,
+                        "trigger": "cron",
+                        "user_id": self.env.uid,
+                    }
+                )
+            )
+            run._log(
+                self.env._(
+                    "The scheduled job could not run because of an unexpected error. It "
+                    "is tried again later, less often while it keeps failing; the server "
+                    "log has the details for your Odoo administrator."
+                )
+            )
+            run.failure_code = "crash"
+            run._finish("failed")
+            schedule._record_result(run, fields.Datetime.now())
+
+    def _record_result(self, run, started):
+        self.ensure_one()
+        values = {"last_run_at": started, "last_run_id": run.id}
+        if run.state == "failed":
+            values["failure_count"] = self.failure_count + 1
+            persistent = run.failure_code in PERSISTENT_FAILURES
+            if (persistent and self.failure_count == 0) or (
+                not persistent and self.failure_count == TRANSIENT_GRACE
+            ):
+                self.shop_id._warn_administrators(run)
+        else:
+            values["failure_count"] = 0
+        self.write(values)  # failure_count changes plan the next run
 
     def _run_now(self):
         self.ensure_one()
@@ -181,18 +255,10 @@ class ShopifySchedule(models.Model):
             # not set up for this job (e.g. no pricelist yet): nothing to run
             self._plan_next()
             return
-        method = getattr(shop, shop.JOB_METHODS[self.job])
         try:
-            run = shop._run_job(self.job, method, trigger="cron")
+            run = shop._run_job(self.job, trigger="cron")
         except UserError as exc:  # the same job runs already (started by hand)
             _logger.info("Shopify schedule %s skipped: %s", self.id, exc)
             self._plan_next()
             return
-        values = {"last_run_at": now, "last_run_id": run.id}
-        if run.state == "failed" and run.failure_code in PERSISTENT_FAILURES:
-            values["failure_count"] = self.failure_count + 1
-            if self.failure_count == 0:
-                shop._warn_administrators(run)
-        else:
-            values["failure_count"] = 0
-        self.write(values)  # failure_count changes plan the next run
+        self._record_result(run, now)

@@ -83,11 +83,11 @@ class ShopifyShop(models.Model):
     # ------------------------------------------------------------------
     def action_stock_push_changed(self):
         self.ensure_one()
-        return self._run_result(self._run_job("stock_changed", self._stock_push_changed))
+        return self._run_result(self._run_job("stock_changed"))
 
     def action_stock_push_all(self):
         self.ensure_one()
-        return self._run_result(self._run_job("stock_all", self._stock_push_all))
+        return self._run_result(self._run_job("stock_all"))
 
     def action_stock_import(self):
         self.ensure_one()
@@ -95,7 +95,7 @@ class ShopifyShop(models.Model):
             raise UserError(
                 self.env._("Only inventory administrators may overwrite Odoo's stock.")
             )
-        return self._run_result(self._run_job("stock_import", self._stock_import))
+        return self._run_result(self._run_job("stock_import"))
 
     def action_stock_compare(self):
         """Read Shopify's quantities and compute Odoo's, without writing to Shopify."""
@@ -122,7 +122,7 @@ class ShopifyShop(models.Model):
         shops = self.search([("state", "=", "connected"), ("stock_location_id", "!=", False)])
         for shop in shops:
             try:
-                shop._run_job("stock_changed", shop._stock_push_changed, trigger="cron")
+                shop._run_job("stock_changed", trigger="cron")
             except UserError as exc:  # the same job runs already: the next call catches up
                 _logger.info("Stock push of %s skipped: %s", shop.name, exc)
 
@@ -137,7 +137,7 @@ class ShopifyShop(models.Model):
         lock; when another worker is fetching orders right now, that fetch
         does the job and this push goes on.
         """
-        Run = self.env["shopify.run"]
+        Run = self.env["shopify.run"].sudo()
         try:
             with Run._job_lock(self.id, "orders"):
                 order_run = Run.create(
@@ -145,7 +145,7 @@ class ShopifyShop(models.Model):
                         "shop_id": self.id,
                         "job": "orders",
                         "trigger": run.trigger,
-                        "method_name": "_fetch_orders",
+                        "user_id": run.user_id.id,
                     }
                 )
                 calls = client.stats["calls"]

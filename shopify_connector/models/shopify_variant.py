@@ -10,6 +10,7 @@ class ShopifyVariant(models.Model):
     _description = "Shopify variant mapping"
     _order = "shop_id, product_title, title, id"
     _rec_name = "display_title"
+    _check_company_auto = True  # a mapping links a product of the shop's company only
 
     shop_id = fields.Many2one("shopify.shop", required=True, ondelete="cascade", index=True)
     company_id = fields.Many2one(related="shop_id.company_id", store=True, index=True)
@@ -18,6 +19,7 @@ class ShopifyVariant(models.Model):
         string="Odoo product",
         index=True,
         ondelete="set null",
+        check_company=True,
         help="The Odoo product whose stock and price this Shopify variant receives.",
     )
     shopify_product_gid = fields.Char("Shopify product ID", index=True, readonly=True)

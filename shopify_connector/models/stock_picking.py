@@ -68,7 +68,7 @@ class StockPicking(models.Model):
             try:
                 with self.env.cr.savepoint():
                     shop.with_context(shopify_background=True)._run_job(
-                        "fulfillment", shop._push_fulfillments
+                        "fulfillment", trigger="auto"
                     )
             except Exception:  # the next order fetch pushes them anyway
                 _logger.exception("Could not queue the fulfilment push of shop %s", shop.name)

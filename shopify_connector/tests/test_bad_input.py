@@ -140,7 +140,7 @@ class TestBadOrderPayloads(OrderCase):
             before = self.counts()
             self.mock.reset()
             self.graphql(orders_page(node))
-            run = self.shop._run_job("orders", self.shop._fetch_orders)
+            run = self.shop._run_job("orders")
             self.check(run, node, before)
             self.env.flush_all()
         self.env.invalidate_all()
@@ -219,7 +219,7 @@ class TestBadOrderPayloads(OrderCase):
         node["note"] = "Bitte klingeln: «Hinterhaus» — 🚪"
         self.mock.reset()
         self.graphql(orders_page(node))
-        run = self.shop._run_job("orders", self.shop._fetch_orders)
+        run = self.shop._run_job("orders")
         self.assertEqual(run.count_created, 1, run.message_ids.mapped("message"))
         sale = self.env["sale.order"].search([("shopify_order_gid", "=", node["id"])])
         self.assertEqual(len(sale.order_line.filtered("shopify_line_gid")), 260)

@@ -151,7 +151,7 @@ class LifecycleCase(OrderCase):
         return picking
 
     def push(self):
-        run = self.shop._run_job("fulfillment", self.shop._push_fulfillments)
+        run = self.shop._run_job("fulfillment")
         return run
 
     def messages(self, run):
@@ -493,7 +493,7 @@ class TestLifecycleWithSimulator(LifecycleCase):
         committed = self.sim.quantity(sku, "committed")
         gid = self.sim.place_order(lines=[{"sku": sku, "quantity": 3}])
         self.assertEqual(self.sim.quantity(sku, "committed"), committed + 3)
-        run = self.shop._run_job("orders", self.shop._fetch_orders)
+        run = self.shop._run_job("orders")
         self.assertEqual(run.count_created, 1, self.messages(run))
         sale = self.env["sale.order"].search([("shopify_order_gid", "=", gid)])
         self.assertEqual(sale.order_line.filtered("shopify_line_gid").product_id, product)
@@ -511,7 +511,7 @@ class TestLifecycleWithSimulator(LifecycleCase):
 
         # the backorder is pushed by the next order fetch
         self.ship(sale, tracking="TRACK-2")
-        run = self.shop._run_job("orders", self.shop._fetch_orders)
+        run = self.shop._run_job("orders")
         self.assertNotEqual(run.state, "failed", self.messages(run))
         order = self.sim.order(gid)
         self.assertEqual(len(order["fulfillments"]), 2)
@@ -524,7 +524,7 @@ class TestLifecycleWithSimulator(LifecycleCase):
         # a return refunded in Shopify comes back into Odoo's warehouse, once
         self.sim.refund(gid, [{"sku": sku, "quantity": 1}], restock_type="RETURN")
         for _i in range(2):
-            run = self.shop._run_job("orders", self.shop._fetch_orders)
+            run = self.shop._run_job("orders")
             self.assertNotEqual(run.state, "failed", self.messages(run))
         self.assertEqual(len(sale.shopify_refund_ids), 1)
         back = sale.shopify_refund_ids.return_picking_ids

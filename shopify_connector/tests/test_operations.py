@@ -95,9 +95,7 @@ class TestBackgroundRuns(ShopifyCase):
         self.assertIn("refused the access token", sent[0]["message"])
 
     def test_retry_queues_the_failed_job_again(self):
-        run = self.env["shopify.run"].create(
-            {"shop_id": self.shop.id, "job": "match", "method_name": "_match_products"}
-        )
+        run = self.env["shopify.run"].create({"shop_id": self.shop.id, "job": "match"})
         run._finish("failed")
         with patch.object(type(self.env["ir.cron"]), "_trigger"):
             run.action_retry()
@@ -222,7 +220,10 @@ class TestCrashContainment(ShopifyCase):
             )
             raise RecursionError("maximum recursion depth exceeded")
 
-        run = shop._run_job("match", crash, trigger="cron")
+        with patch.object(
+            type(shop), "_match_products", lambda _shop, run, client: crash(run, client)
+        ):
+            run = shop._run_job("match", trigger="cron")
         self.assertEqual(run.state, "failed")
         self.assertEqual(run.failure_code, "crash")
         self.assertIn("RecursionError", run.message_ids.mapped("message")[-1])
@@ -237,4 +238,4 @@ class TestCrashContainment(ShopifyCase):
                 }
             }
         )
-        self.assertNotEqual(shop._run_job("match", shop._match_products).state, "failed")
+        self.assertNotEqual(shop._run_job("match").state, "failed")

@@ -190,7 +190,7 @@ class TestOrderImport(OrderCase):
             orders_page(order_node("simple_paid"), has_next=True),
             orders_page(order_node("percentage_discount")),
         )
-        run = self.shop._run_job("orders", self.shop._fetch_orders)
+        run = self.shop._run_job("orders")
         self.assertEqual(run.count_created, 2)
         self.assertEqual(self.sent_queries()[1]["variables"]["after"], "c1")
 
@@ -572,7 +572,7 @@ class TestOrdersFromSimulator(OrderCase):
         return self.env["sale.order"].search([("shopify_shop_id", "=", self.shop.id)])
 
     def test_simulator_orders_are_imported_once_with_shopify_totals(self):
-        run = self.shop._run_job("orders", self.shop._fetch_orders)
+        run = self.shop._run_job("orders")
         self.assertEqual(run.state, "done", run.message_ids.mapped("message"))
         paid = [o for o in self.sim.store.all("Order") if o["displayFinancialStatus"] == "PAID"]
         sales = self.shop_orders()
@@ -589,7 +589,7 @@ class TestOrdersFromSimulator(OrderCase):
         self.assertTrue(mark)
 
         # nothing new: nothing created; a new order: imported by the next fetch
-        again = self.shop._run_job("orders", self.shop._fetch_orders)
+        again = self.shop._run_job("orders")
         self.assertEqual(again.count_created, 0)
         sku = self.sim.store.all("ProductVariant")[0]["sku"]
         self.sim.place_order(
@@ -599,7 +599,7 @@ class TestOrdersFromSimulator(OrderCase):
             ],
             tags=["Lieferung: 2026-12-24"],
         )
-        third = self.shop._run_job("orders", self.shop._fetch_orders)
+        third = self.shop._run_job("orders")
         self.assertEqual(third.count_created, 1, third.message_ids.mapped("message"))
         new = self.shop_orders() - sales
         self.assertEqual(str(new.commitment_date.date()), "2026-12-24")

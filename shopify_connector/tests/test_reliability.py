@@ -188,15 +188,8 @@ class SimulatorCase(ShopifyCase):
         return gids
 
     def run_job(self, job):
-        methods = {
-            "orders": self.shop._fetch_orders,
-            "stock_all": self.shop._stock_push_all,
-            "stock_changed": self.shop._stock_push_changed,
-            "prices_all": self.shop._push_prices_all,
-            "prices": self.shop._push_prices_changed,
-        }
         shopify_client.reset_throttle_states()
-        return self.shop._run_job(job, methods[job])
+        return self.shop._run_job(job)
 
     def errors_of(self, run):
         return run.message_ids.filtered(lambda m: m.level == "error").mapped("message")

@@ -209,8 +209,8 @@ class StockCase(ShopifyCase):
 
     def push(self, mode="changed"):
         if mode == "all":
-            return self.shop._run_job("stock_all", self.shop._stock_push_all)
-        return self.shop._run_job("stock_changed", self.shop._stock_push_changed)
+            return self.shop._run_job("stock_all")
+        return self.shop._run_job("stock_changed")
 
     def shop_order(self, product, qty, shop=True):
         order = self.env["sale.order"].create(
@@ -468,7 +468,7 @@ class TestStockImport(StockCase):
         del self.fake.levels[self.item(2)]
         self.put(self.products[1], 4)
         self.put(self.products[0], 1, self.wh2)  # other warehouses are left alone
-        run = self.shop._run_job("stock_import", self.shop._stock_import)
+        run = self.shop._run_job("stock_import")
         self.assertEqual(run.state, "done", run.message_ids.mapped("message"))
         stock_loc = self.wh.lot_stock_id
         self.assertEqual(self.products[0].with_context(location=stock_loc.id).qty_available, 9)
@@ -574,8 +574,7 @@ class TestStockWithSimulator(ShopifyCase):
 
     def push(self, mode="changed"):
         job = "stock_all" if mode == "all" else "stock_changed"
-        method = self.shop._stock_push_all if mode == "all" else self.shop._stock_push_changed
-        run = self.shop._run_job(job, method)
+        run = self.shop._run_job(job)
         self.assertEqual(run.state, "done", run.message_ids.mapped("message"))
         return run
 
