@@ -1,6 +1,7 @@
 from . import (
     test_access,
     test_bad_input,
+    test_job_rights,
     test_lifecycle,
     test_matching,
     test_operations,
@@ -9,6 +10,7 @@ from . import (
     test_product_csv,
     test_product_export,
     test_reliability,
+    test_schedule_containment,
     test_shop,
     test_stock_sync,
     test_tour,
