@@ -1,7 +1,7 @@
 {
     "name": "Shopify Connector",
     "summary": "Odoo as the system of record for Shopify shops: orders in, stock and prices out",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.0.1",
     "category": "Sales/Sales",
     "license": "LGPL-3",
     "author": "shopify_connector",
@@ -11,7 +11,9 @@
     "data": [
         "security/shopify_security.xml",
         "security/ir.model.access.csv",
+        "security/shopify_webhook_security.xml",
         "data/shopify_scheduler.xml",
+        "data/shopify_webhook_cron.xml",
         "views/shopify_variant_views.xml",
         "views/shopify_run_views.xml",
         "views/shopify_shop_views.xml",
@@ -23,6 +25,7 @@
         "views/product_views.xml",
         "views/shopify_menus.xml",
         "views/shopify_discrepancy_views.xml",
+        "views/shopify_shop_webhook_views.xml",
     ],
     "assets": {
         "web.assets_tests": ["shopify_connector/static/tests/tours/*.js"],

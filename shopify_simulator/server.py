@@ -19,7 +19,13 @@ Control endpoints (JSON in, JSON out; no auth, loopback only):
 - ``POST /_simulator/faults`` ``{rates, calls, latency, only, retry_after}``
   replaces the fault plan; ``DELETE /_simulator/faults`` clears it;
 - ``POST /_simulator/bucket`` ``{maximum, restore_rate, drain}``;
-- ``POST /_simulator/clock/advance`` ``{seconds}`` (fake clock only).
+- ``POST /_simulator/clock/advance`` ``{seconds}`` (fake clock only);
+- webhooks (sent by a background thread of this server): ``GET
+  /_simulator/webhooks`` (faults, queue, counters), ``GET
+  /_simulator/webhooks/log``; ``POST /_simulator/webhooks`` ``{duplicates,
+  drops, delay, shuffle, forged, seed}``; ``POST /_simulator/webhooks/outage``
+  ``{seconds}``; ``POST /_simulator/webhooks/deliver``; control methods
+  ``mark_paid`` and ``uninstall_app``.
 """
 
 import contextlib
@@ -43,6 +49,8 @@ CONTROL_METHODS = (
     "add_token",
     "revoke_token",
     "reset_counters",
+    "mark_paid",
+    "uninstall_app",
 )
 
 
@@ -143,6 +151,8 @@ class _Handler(BaseHTTPRequestHandler):
         sim = self.server.sim
         name = url.path[len("/_simulator/") :].strip("/")
         query = {k: v[0] for k, v in parse_qs(url.query).items()}
+        if name.startswith("webhooks"):
+            return self._send(*sim.webhooks.control(method, name, body))
         if method == "GET":
             if name == "info":
                 return self._send(200, dict(sim.info(), base_url=self.server.base_url))
@@ -230,9 +240,11 @@ class SimulatorServer:
             daemon=True,
         )
         self._thread.start()
+        self.sim.webhooks.start()
         return self
 
     def stop(self):
+        self.sim.webhooks.stop()
         if self._httpd is not None:
             self._httpd.shutdown()
             self._httpd.server_close()

@@ -23,7 +23,10 @@ inventoryItems, inventoryItem, inventoryLevel, locations, location,
 fulfillmentOrders, fulfillmentOrder, customers, customer, node, nodes, shop,
 currentAppInstallation) and the mutations in :mod:`shopify_simulator.mutations`.
 
-Not simulated: webhooks, bulk operations, REST endpoints, metafields, media,
+Webhooks: :mod:`shopify_simulator.webhook_events` (what raises them) and
+:mod:`shopify_simulator.webhook_delivery` (sending, retries, faults).
+
+Not simulated: bulk operations, REST endpoints, metafields, media,
 markets/multi-currency presentment, the 60-day limit without
 ``read_all_orders``, search warnings, API version differences (every version
 path is answered with the 2026-10 schema).
@@ -37,7 +40,11 @@ from datetime import timedelta
 
 from graphql import GraphQLError, execute, parse, validate
 
-from shopify_simulator import mutations, product_mutations  # noqa: F401  (register resolvers)
+from shopify_simulator import (  # noqa: F401  (register resolvers)
+    mutations,
+    product_mutations,
+    webhook_subscriptions,
+)
 from shopify_simulator.clock import RealClock
 from shopify_simulator.context import Context, Result
 from shopify_simulator.control import ControlMixin
@@ -47,6 +54,8 @@ from shopify_simulator.resolvers import field_resolver, type_resolver
 from shopify_simulator.schema import load_schema
 from shopify_simulator.seed import TS, default_start, seed_store
 from shopify_simulator.throttle import PLANS, LeakyBucket
+from shopify_simulator.webhook_delivery import WebhookDelivery
+from shopify_simulator.webhook_events import WebhookEventsMixin
 
 MAX_QUERY_COST = 1000
 ALL_SCOPES = (
@@ -78,7 +87,7 @@ _VALIDATION_CODES = (
 )
 
 
-class Simulator(ControlMixin):
+class Simulator(WebhookEventsMixin, ControlMixin):
     """A seeded Shopify shop answering the Admin GraphQL API.
 
     Sizes: ``products``, ``variants_per_product`` (min, max), ``customers``,
@@ -130,6 +139,7 @@ class Simulator(ControlMixin):
         maximum, rate = PLANS.get(plan, PLANS["standard"])
         self.bucket = LeakyBucket(self.clock, bucket_size or maximum, restore_rate or rate)
         self.faults = Faults(seed)
+        self.webhooks = WebhookDelivery(self, seed)
         digest = hashlib.sha256(f"shopify-simulator-{seed}".encode()).hexdigest()
         self.access_token = access_token or f"shpat_{digest[:32]}"
         self.client_id = client_id or digest[32:64]

@@ -20,7 +20,9 @@ from shopify_api.client import (
     reset_throttle_states,
     throttle_state,
 )
+from shopify_api.document_costs import COSTS as DOCUMENT_COSTS
 from shopify_api.documents import document
+from shopify_api.orders import ORDERS_PAGE as REAL_ORDERS_PAGE
 from shopify_api.shop_documents import SHOP_INFO
 
 URL = "https://myshop.myshopify.com/admin/api/2026-10/graphql.json"
@@ -561,12 +563,20 @@ def test_points_restored_since_the_last_answer_are_counted(client, fake_time):
 
 
 @responses.activate
-def test_unseen_documents_expect_the_default_cost_capped_at_the_maximum(client, fake_time):
+def test_unseen_documents_expect_their_computed_cost_capped_at_the_maximum(client, fake_time):
     answer({"shop": {"name": "x"}}, requested=1, available=0, maximum=1000, rate=50)
     client.execute(SHOP_INFO)
     state = throttle_state(client.base_url, client.domain)
     assert state.expected_cost("NeverSent") == DEFAULT_EXPECTED_COST
-    client.execute(ORDERS_PAGE)
+    computed = DOCUMENT_COSTS["OrdersPage"]
+    assert computed > DEFAULT_EXPECTED_COST
+    assert state.expected_cost("OrdersPage") == computed
+    # the first call of a costly document waits for its computed points, so
+    # that Shopify does not answer it THROTTLED
+    client.execute(REAL_ORDERS_PAGE, {"first": 10})
+    assert fake_time.sleeps == [pytest.approx(computed / 50)]
+    fake_time.sleeps.clear()
+    client.execute(ORDERS_PAGE)  # a document of unknown cost: the default guess
     assert fake_time.sleeps == [pytest.approx(DEFAULT_EXPECTED_COST / 50)]
     state.observe(cost(maximum=20, available=20, rate=1), fake_time.now)
     assert state.expected_cost("NeverSent") == 20

@@ -143,3 +143,20 @@ def send(client, key):
     assert len(found) == 2
     assert "query Bad" in found[0]
     assert "mutation" in found[1]
+
+
+# -- the cost table the client's throttle uses -----------------------------------
+
+
+def test_the_cost_table_matches_every_document(schema):
+    """The client books a document's computed cost before Shopify has answered
+    it once (no THROTTLED first call); the table must follow the documents."""
+    from shopify_api.document_costs import COSTS
+
+    for name, doc in sorted(REGISTRY.items()):
+        if name.startswith("Test"):  # documents of the tests themselves
+            continue
+        assert name in COSTS, f"{name} has no cost: run python3 scripts/document_costs.py"
+        cost = requested_cost(schema, doc.text, doc.variables)
+        assert COSTS[name] == cost, f"{name}: run python3 scripts/document_costs.py"
+    assert all(name in REGISTRY for name in COSTS), "run python3 scripts/document_costs.py"

@@ -24,15 +24,52 @@ LOCATION = "gid://shopify/Location/1001"
         ({"free": 2, "buffer_units": 5}, 0),
         ({"free": -4}, 0),
         ({"free": 10, "committed": 3}, 7),  # order not imported yet
-        ({"free": 10, "committed": 3, "reserved": 3}, 10),  # imported and reserved
-        ({"free": 10, "committed": 3, "reserved": 1}, 8),  # partly reserved
-        ({"free": 10, "committed": 1, "reserved": 4}, 10),  # never adds
+        ({"free": 10, "committed": 3, "orders": [(3, 3)]}, 10),  # imported and reserved
+        ({"free": 10, "committed": 3, "orders": [(3, 1)]}, 8),  # partly reserved
+        ({"free": 10, "committed": 1, "orders": [(1, 4)]}, 10),  # never adds
+        # shipped in Shopify (commits nothing) while Odoo still reserves 1, beside
+        # an order Odoo has not imported: its unit is subtracted in full
+        ({"free": 10, "committed": 1, "orders": [(0, 1)]}, 9),
+        # two imported orders, only one reserved by Odoo: the other's units count
+        ({"free": 10, "committed": 5, "orders": [(2, 2), (3, 0)]}, 7),
         ({"free": 2.9999999999}, 3),
         ({"free": 3.5}, 3),
     ],
 )
 def test_target_quantity(kwargs, expected):
     assert stock.target_quantity(**kwargs) == expected
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "expected"),
+    [
+        ({"ordered": 3}, 3),  # unfulfilled in Shopify
+        ({"ordered": 3, "status": "UNFULFILLED"}, 3),
+        ({"ordered": 3, "shipped": 1, "status": "UNFULFILLED"}, 2),  # one pushed since
+        ({"ordered": 3, "status": "FULFILLED"}, 0),
+        ({"ordered": 3, "status": "PARTIALLY_FULFILLED"}, 0),  # unknown part: fewer
+        ({"ordered": 3, "status": "PARTIALLY_FULFILLED", "unfulfilled": 1}, 1),
+        ({"ordered": 3, "shipped": 2, "unfulfilled": 3}, 1),
+        ({"ordered": 3, "cancelled": True}, 0),
+        ({"ordered": 2, "shipped": 5}, 0),
+    ],
+)
+def test_order_committed_is_a_lower_bound(kwargs, expected):
+    assert stock.order_committed(**kwargs) == expected
+
+
+def test_unimported_committed_is_per_order():
+    # Netting per SKU would give max(0, 1 - 1) = 0 and oversell the unit.
+    assert stock.unimported_committed(1, [(0, 1)]) == 1
+    assert stock.unimported_committed(4, [(1, 3), (2, 2)]) == 1
+    assert stock.unimported_committed(0, [(2, 2)]) == 0
+    assert stock.unimported_committed(2) == 2
+
+
+def test_repeated_messages_are_grouped_with_count_and_examples():
+    items = [("Not sent: 503", f"SKU-{n}") for n in range(1690)] + [("Other", "X")]
+    groups = stock.group_messages(items)
+    assert groups == [("Not sent: 503", 1690, ["SKU-0", "SKU-1", "SKU-2"]), ("Other", 1, ["X"])]
 
 
 # -- against the simulator -----------------------------------------------------------
@@ -239,7 +276,7 @@ def test_untracked_variant_is_skipped_or_switched_to_tracked(sim):
     assert sim.store.get(chosen[0]["inventoryItem"])["tracked"] is True
 
 
-def test_stale_forever_fails_the_item_only(sim, monkeypatch):
+def test_stale_to_the_end_is_corrected_by_difference_and_cannot_oversell(sim, monkeypatch):
     chosen = variants(sim, 2)
     lines = lines_for(sim, chosen, free=9)
     for line, variant in zip(lines, chosen, strict=True):
@@ -248,17 +285,52 @@ def test_stale_forever_fails_the_item_only(sim, monkeypatch):
     original = stock.read_item_levels
 
     def read_then_sell(client, location_gid, item_gids):
+        # a customer buys right after every read: every compare-and-swap is stale
         states = original(client, location_gid, item_gids)
         sim.place_order(lines=[{"sku": chosen[0]["sku"], "quantity": 1}], location=LOCATION)
         return states
 
     monkeypatch.setattr(stock, "read_item_levels", read_then_sell)
     sim.place_order(lines=[{"sku": chosen[0]["sku"], "quantity": 1}], location=LOCATION)
+    sim.reset_counters()
     result = stock.push_stock(make_client(sim), settings(mode="all"), lines)
-    assert lines[0].outcome == stock.FAILED
-    assert "changed during each" in lines[0].reason
+    sku = chosen[0]["sku"]
+    committed = sim.quantity(sku, "committed", LOCATION)
+    # Odoo holds 9; Shopify committed units for orders Odoo has not imported
+    assert sim.available(sku, LOCATION) == 9 - committed
+    assert lines[0].outcome == stock.PUSHED
+    assert lines[0].adjusted
+    assert lines[0].available is None  # unknown: read and written first next time
     assert lines[1].outcome == stock.PUSHED
-    assert result.calls["set"] == stock.MAX_STALE_ROUNDS + 2
+    assert result.calls["set"] == stock.MAX_STALE_ROUNDS + 3
+    assert sim.counters["mutations"] == stock.MAX_STALE_ROUNDS + 3
+
+    # the next push reads the line and writes it first
+    again = lines_for(sim, chosen, free=9)
+    for old, new in zip(lines, again, strict=True):
+        new.available, new.committed, new.state = old.available, old.committed, old.state
+        new.last_pushed, new.repair = old.last_pushed, old.available is None
+    monkeypatch.setattr(stock, "read_item_levels", original)
+    sim.set_quantity(sku, 50, location=LOCATION)  # a merchant's edit meanwhile
+    stock.push_stock(make_client(sim), settings(), again)
+    assert again[0].read and again[0].outcome == stock.PUSHED
+    assert sim.available(sku, LOCATION) == 9 - committed
+
+
+def test_changed_push_writes_what_it_reads_differently_from_the_target(sim):
+    chosen = variants(sim, 2)
+    lines = lines_for(sim, chosen, free=6)
+    stock.push_stock(make_client(sim), settings(), lines)
+    sim.set_quantity(chosen[0]["sku"], 53, location=LOCATION)  # raised by hand
+    again = lines_for(sim, chosen, free=6)
+    for old, new in zip(lines, again, strict=True):
+        new.committed, new.state, new.last_pushed = old.committed, old.state, old.last_pushed
+    again[1].available = lines[1].available
+    # the first is read (unknown), the second trusted: same target as pushed last
+    result = stock.push_stock(make_client(sim), settings(), again)
+    assert [line.outcome for line in again] == [stock.PUSHED, stock.UNCHANGED]
+    assert sim.available(chosen[0]["sku"], LOCATION) == 6
+    assert result.calls == {"set": 1, "read": 1, "activate": 0, "track": 0}
 
 
 def test_location_levels_are_read_in_pages(sim):

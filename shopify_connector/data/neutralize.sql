@@ -3,5 +3,6 @@
 UPDATE shopify_shop
    SET access_token = NULL,
        client_secret = NULL,
+       webhook_secret = NULL,
        active = FALSE;
 DELETE FROM shopify_access_token;

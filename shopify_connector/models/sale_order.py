@@ -3,8 +3,7 @@ from datetime import datetime, time
 from decimal import ROUND_HALF_UP, Decimal
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import UserError, ValidationError
-from odoo.tools import float_compare
+from odoo.tools import float_compare, html_escape
 
 from ..shopify_api import errors as api_errors
 from ..shopify_api.fulfillment import (
@@ -18,7 +17,6 @@ from ..shopify_api.fulfillment import (
     still_to_ship,
 )
 from ..shopify_api.orders import (
-    OrderPayloadError,
     delivery_date_from_tags,
     expected_total,
     lines_to_import,
@@ -26,6 +24,8 @@ from ..shopify_api.orders import (
     should_confirm,
     total_difference,
 )
+from ..shopify_api.text import safe_str
+from .sale_order_checks import OrderImportError, ShopifyOrderChecks
 from .shopify_shop_orders import split_list
 
 _logger = logging.getLogger(__name__)
@@ -34,10 +34,6 @@ _CENT = Decimal("0.01")
 # Refunded units that Shopify put back into stock: they come back to Odoo too.
 RESTOCK_RETURNED = frozenset({"RETURN", "LEGACY_RESTOCK"})
 SHIPPED_STATUSES = frozenset({"FULFILLED", "PARTIALLY_FULFILLED"})
-
-
-class OrderImportError(Exception):
-    """One order cannot be imported; the message is meant for the merchant."""
 
 
 def _naive_utc(moment):
@@ -73,6 +69,13 @@ class SaleOrder(models.Model):
         "Total in the customer's currency", readonly=True, copy=False, digits=(16, 2)
     )
     shopify_note = fields.Text("Shopify order note", readonly=True, copy=False)
+    shopify_total_mismatch = fields.Boolean(
+        "Total differs from Shopify",
+        readonly=True,
+        copy=False,
+        help="Odoo's total differed from Shopify's by more than rounding explains: the "
+        "order got no adjustment line and is never confirmed by the connector.",
+    )
     shopify_cancelled = fields.Boolean("Cancelled in Shopify", readonly=True, copy=False)
     shopify_refund_ids = fields.One2many(
         "shopify.refund", "sale_order_id", string="Shopify refunds", readonly=True
@@ -91,10 +94,7 @@ class SaleOrder(models.Model):
         "The connector tries again at every run; it is cleared once Shopify accepts.",
     )
 
-    _shopify_order_unique = models.Constraint(
-        "UNIQUE(shopify_shop_id, shopify_order_gid)",
-        "This Shopify order has been imported already.",
-    )
+    # unique per Shopify shop and order: _shopify_order_unique in sale_order_identity.py
 
     def _prepare_confirmation_values(self):
         values = super()._prepare_confirmation_values()
@@ -139,6 +139,8 @@ class SaleOrder(models.Model):
         if key in flagged:
             return False
         self.shopify_flag_keys = "\n".join([*flagged, key])
+        # plain text (it holds Shopify's texts): escaped for the chatter and the to-do
+        note = html_escape(note)
         self.message_post(body=note)
         if self.activity_ids.filtered(lambda a: a.summary == summary):
             return True
@@ -322,7 +324,7 @@ class ShopifyRefund(models.Model):
     )
 
 
-class ShopifyOrderImporter:
+class ShopifyOrderImporter(ShopifyOrderChecks):
     """Turns Shopify order nodes into sale orders, a page at a time.
 
     What a page needs from the database (existing orders, variant mappings,
@@ -381,7 +383,7 @@ class ShopifyOrderImporter:
         for node in nodes:
             try:
                 orders.append((node, normalize_order(node), None))
-            except OrderPayloadError as exc:
+            except Exception as exc:  # this order fails, the others go on
                 orders.append((node, None, exc))
         self._prefetch([order for __, order, __ in orders if order])
         results = []
@@ -413,6 +415,7 @@ class ShopifyOrderImporter:
         update of an imported order confirms quotations that should be).
         """
         sales, self._to_confirm = self._to_confirm.exists(), self.env["sale.order"]
+        sales = sales.filtered(lambda sale: not sale.shopify_total_mismatch)
         if not sales:
             return
         try:
@@ -431,7 +434,7 @@ class ShopifyOrderImporter:
                         "Order %(order)s was imported but could not be confirmed: %(reason)s "
                         "It stays a quotation; the next fetch tries again.",
                         order=sale.client_order_ref or sale.name,
-                        reason=str(exc),
+                        reason=safe_str(exc),
                     ),
                     level="warning",
                     reference=sale.client_order_ref or sale.name,
@@ -449,47 +452,47 @@ class ShopifyOrderImporter:
     def _prefetch(self, orders):
         gids = [o["gid"] for o in orders if o["gid"] not in self.existing]
         if gids:
-            for sale in self.env["sale.order"].search(
-                [("shopify_shop_id", "=", self.shop.id), ("shopify_order_gid", "in", gids)]
-            ):
+            # this shop's orders, and those of the same Shopify shop imported
+            # under another record (the shop connected again): its identity key
+            found = self.env["sale.order"].search(
+                [
+                    ("shopify_order_gid", "in", gids),
+                    "|",
+                    ("shopify_shop_id", "=", self.shop.id),
+                    ("shopify_shop_key", "in", self.shop._shopify_shop_keys()),
+                ]
+            )
+            key = self.shop._shopify_shop_key()
+            keyed = {sale.shopify_order_gid for sale in found if sale.shopify_shop_key == key}
+            for sale in found.sorted(lambda s: (s.shopify_shop_id != self.shop, s.id)):
+                if sale.shopify_order_gid in self.existing:
+                    continue  # a duplicate from before the key: this shop's order wins
                 self.existing[sale.shopify_order_gid] = sale
+                values = {}
+                if sale.shopify_shop_key != key and sale.shopify_order_gid not in keyed:
+                    values["shopify_shop_key"] = key
+                if sale.shopify_shop_id != self.shop:
+                    values["shopify_shop_id"] = self.shop.id
+                    self.run._log(
+                        self.env._(
+                            "Order %(order)s was imported before under the shop record "
+                            "'%(former)s': it is the same Shopify shop, so the order now "
+                            "belongs to this shop and is updated, not imported again.",
+                            order=sale.shopify_order_name,
+                            former=sale.shopify_shop_id.sudo().name or "-",
+                        ),
+                        level="info",
+                        reference=sale.shopify_order_name,
+                        record=sale,
+                    )
+                if values:
+                    sale.write(values)
         self.env["product.product"]._shopify_prefetch(self, orders)
         self.env["res.partner"]._shopify_prefetch(self, orders)
         names = {tag for o in orders for tag in o["tags"]} - set(self.tags)
         if names:
             for tag in self.env["crm.tag"].search([("name", "in", list(names))]):
                 self.tags.setdefault(tag.name, tag)
-
-    def _log_failure(self, name, exc):
-        if isinstance(exc, OrderPayloadError):
-            detail = exc.message.removeprefix(f"Order {exc.order}: ")
-            message = self.env._(
-                "Order %(order)s was not imported: Shopify sent data the connector cannot "
-                "read safely (%(detail)s). It is tried again at the next fetch; if the "
-                "problem stays, check the order in Shopify.",
-                order=name,
-                detail=detail,
-            )
-        elif isinstance(exc, OrderImportError):
-            message = self.env._(
-                "Order %(order)s was not imported: %(reason)s", order=name, reason=str(exc)
-            )
-        elif isinstance(exc, (UserError, ValidationError)):
-            message = self.env._(
-                "Order %(order)s was not imported, Odoo refused it: %(reason)s",
-                order=name,
-                reason=exc.args[0] if exc.args else str(exc),
-            )
-        else:
-            _logger.exception("Shopify order %s of shop %s failed", name, self.shop.name)
-            message = self.env._(
-                "Order %(order)s was not imported because of an unexpected error "
-                "(%(error)s). It is tried again at the next fetch; if it keeps failing, "
-                "show this message to your administrator.",
-                order=name,
-                error=f"{type(exc).__name__}: {exc}",
-            )
-        self.run._log(message, level="error", reference=name)
 
     # -- one order -----------------------------------------------------------
     def _import_order(self, order):
@@ -583,10 +586,11 @@ class ShopifyOrderImporter:
                     odoo=sale.currency_id.name,
                 )
             )
-        self._adjust_total(sale, order, lines, currency)
+        totals_agree = self._adjust_total(sale, order, lines, currency)
         self._report_created_products(sale, order, created_products)
         self._report_left_out_lines(sale, order, lines)
-        if should_confirm(order, self.confirm_statuses):
+        self._report_truncated(sale, order)
+        if totals_agree and should_confirm(order, self.confirm_statuses):
             self._to_confirm |= sale  # confirmed with the page, see _confirm_created
         if order["refunds"]:
             # the sale order holds what was sold; these refunds are not applied again
@@ -622,7 +626,11 @@ class ShopifyOrderImporter:
         ):
             if (sale[field] or None) != value:
                 values[field] = value
-        confirm = sale.state in ("draft", "sent") and should_confirm(order, self.confirm_statuses)
+        confirm = (
+            sale.state in ("draft", "sent")
+            and not sale.shopify_total_mismatch  # a person confirms it (_flag_total)
+            and should_confirm(order, self.confirm_statuses)
+        )
         if values:
             sale.write(values)
         if confirm:
@@ -851,7 +859,14 @@ class ShopifyOrderImporter:
         new_lines = []
         for sol, line, quantity in changes:
             if sol:
-                sol.product_uom_qty = quantity
+                # Shopify's price and discount stay (Odoo would take the pricelist's)
+                sol.write(
+                    {
+                        "product_uom_qty": quantity,
+                        "price_unit": sol.price_unit,
+                        "discount": sol.discount,
+                    }
+                )
             else:
                 new_lines.append(line)
         if new_lines:
@@ -870,21 +885,6 @@ class ShopifyOrderImporter:
         sale.message_post(body=message)
         self._log_info(sale, message)
         return True
-
-    def _readjust_total(self, sale, order):
-        lines = [
-            line
-            for line in lines_to_import(order, self.shop.order_only_shipping)
-            if line["quantity"] > 0
-        ]
-        product = self.shop.order_adjustment_product_id
-        adjustment = sale.order_line.filtered(lambda sol: sol.product_id == product)[:1]
-        if not adjustment:
-            self._adjust_total(sale, order, lines, sale.currency_id)
-            return
-        target = float(self._target_total(order, lines))
-        others = sale.amount_total - adjustment.price_total
-        adjustment.price_unit = sale.currency_id.round(target - others)
 
     # -- fulfilments made in Shopify ------------------------------------------------
     def _apply_shopify_fulfillments(self, sale, order):
@@ -1141,46 +1141,6 @@ class ShopifyOrderImporter:
         imported = dict(order, lines=lines)
         target = expected_total(imported, sold=True) - total_difference(order)
         return target.quantize(_CENT, rounding=ROUND_HALF_UP)
-
-    def _adjust_total(self, sale, order, lines, currency):
-        target = float(self._target_total(order, lines))
-        difference = currency.round(target - sale.amount_total)
-        if currency.is_zero(difference):
-            return
-        product = self.shop.order_adjustment_product_id
-        sale.write(
-            {
-                "order_line": [
-                    Command.create(
-                        {
-                            "product_id": product.id,
-                            "name": self.env._(
-                                "Rounding adjustment: Shopify's total is %(total)s %(currency)s",
-                                total=f"{target:.2f}",
-                                currency=currency.name,
-                            ),
-                            "product_uom_qty": 1,
-                            "price_unit": difference,
-                            "tax_ids": [Command.clear()],
-                        }
-                    )
-                ]
-            }
-        )
-        if abs(difference) > 0.01 * (len(sale.order_line) or 1):
-            self.run._log(
-                self.env._(
-                    "Order %(order)s: Odoo's total differed from Shopify's by %(amount)s "
-                    "%(currency)s, more than rounding explains; an adjustment line makes "
-                    "them equal. Check the order's taxes and discounts.",
-                    order=order["name"],
-                    amount=f"{difference:.2f}",
-                    currency=currency.name,
-                ),
-                level="warning",
-                reference=order["name"],
-                record=sale,
-            )
 
     def _report_created_products(self, sale, order, products):
         if not products:

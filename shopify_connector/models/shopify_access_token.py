@@ -68,6 +68,7 @@ class ShopifyTokenStore:
                    scope = EXCLUDED.scope, write_date = EXCLUDED.write_date
             """,
             [self.shop_id, token, expires, scope],
+            log_exceptions=False,  # the query carries the token: never into the log
         )
 
     @contextmanager

@@ -5,7 +5,14 @@ from contextlib import contextmanager
 from odoo import api, fields, models, sql_db
 from odoo.exceptions import AccessError, UserError
 
+from ..shopify_api.text import clean_text
+
 _logger = logging.getLogger(__name__)
+
+# Longest message and reference a run stores (characters); longer ones are
+# shortened (see shopify_api.text).
+MESSAGE_MAX = 10_000
+REFERENCE_MAX = 255
 
 JOBS = [
     ("connection", "Test connection"),
@@ -136,16 +143,22 @@ class ShopifyRun(models.Model):
 
     def _log(self, message, level="error", reference=None, record=None):
         """Add a per-record message to the run (never a secret: callers pass
-        merchant-facing text only)."""
+        merchant-facing text only).
+
+        Whatever the caller passes is stored: message and reference are made
+        text PostgreSQL accepts (lone surrogates, NUL and control characters
+        replaced) and bounded in length, so that logging a failure can never
+        fail itself.
+        """
         self.ensure_one()
         return self.env["shopify.run.message"].create(
             {
                 "run_id": self.id,
                 "level": level,
-                "reference": reference,
+                "reference": clean_text(reference, REFERENCE_MAX) if reference else False,
                 "res_model": record._name if record else False,
                 "res_id": record.id if record else False,
-                "message": message,
+                "message": (clean_text(message, MESSAGE_MAX) if message else "") or "-",
             }
         )
 

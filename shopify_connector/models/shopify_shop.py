@@ -1,7 +1,8 @@
 import logging
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import html_escape
 
 from ..shopify_api import errors as api_errors
 from ..shopify_api.auth import (
@@ -22,8 +23,6 @@ from .shopify_access_token import ShopifyTokenStore
 _logger = logging.getLogger(__name__)
 
 DEFAULT_API_VERSION = "2026-10"
-# The fields that decide where the credentials are sent.
-CREDENTIAL_TARGET_FIELDS = {"domain", "base_url", "auth_method", "client_id"}
 
 
 class ShopifyShop(models.Model):
@@ -113,14 +112,13 @@ class ShopifyShop(models.Model):
         default=30,
         help="Finished runs older than this are deleted every night. 0 keeps them forever.",
     )
-    last_stock_push_at = fields.Datetime("Last stock push", compute="_compute_overview")
     last_price_push_at = fields.Datetime("Last price push", compute="_compute_overview")
     last_failure_at = fields.Datetime("Last failure", compute="_compute_overview")
     last_failure_message = fields.Text(compute="_compute_overview")
 
-    _domain_unique = models.Constraint(
-        "UNIQUE(domain, company_id)", "This Shopify shop is connected already."
-    )
+    # Checked before with a message naming the shop (_check_domain_free); this
+    # is the last line against two workers creating the same shop at once.
+    _domain_unique = models.Constraint("UNIQUE(domain)", "This Shopify shop is connected already.")
 
     # ------------------------------------------------------------------
     # Domain
@@ -151,7 +149,11 @@ class ShopifyShop(models.Model):
             if "domain" in vals:
                 vals["domain"] = self._normalize_domain(vals["domain"])
             self._check_credential_target(vals, creating=True)
+        self._check_domain_free([vals.get("domain") for vals in vals_list])
+        secrets = [self._pop_secrets(vals) for vals in vals_list]
         shops = super().create(vals_list)
+        for shop, values in zip(shops, secrets, strict=True):
+            shop._write_secrets(values)
         shops._create_default_schedules()
         return shops
 
@@ -174,46 +176,28 @@ class ShopifyShop(models.Model):
                     )
         self.env["shopify.schedule"].create(values)
 
-    def _check_credential_target(self, vals, creating=False):
-        """Only system administrators decide where the shop's credentials are
-        sent (domain, base URL, authentication, client ID), whatever the
-        caller (form, RPC, import). Others may create a shop for its own
-        myshopify.com address only."""
-        if self.env.is_system():
-            return
-        if creating:
-            wanted = vals.get("base_url")
-            if wanted and wanted.rstrip("/") != default_base_url(vals.get("domain") or ""):
-                raise AccessError(
-                    self.env._("Only system administrators can change the API base URL.")
-                )
-            return
-        if CREDENTIAL_TARGET_FIELDS & set(vals):
-            raise AccessError(
-                self.env._(
-                    "Only system administrators can change where the shop's credentials are "
-                    "sent (shop domain, API base URL, authentication, client ID)."
-                )
-            )
-
-    @api.constrains("base_url")
-    def _check_base_url(self):
-        for shop in self:
-            if shop.base_url and not shop.base_url.lower().startswith(("https://", "http://")):
-                raise ValidationError(
-                    self.env._("The API base URL must start with https:// (or http://).")
-                )
-
     def write(self, vals):
         self._check_credential_target(vals)
+        self._check_not_emptied(vals)
+        moved = self.browse()
         if "domain" in vals:
             vals["domain"] = self._normalize_domain(vals["domain"])
             if "base_url" not in vals:
                 vals["base_url"] = default_base_url(vals["domain"])
+            self._check_domain_free([vals["domain"]] * len(self), exclude=self)
+            moved = self.filtered(lambda shop: shop.domain != vals["domain"])
         if {"domain", "base_url", "auth_method", "client_id", "client_secret"} & set(vals):
             # Another shop or app: a cached token belongs to the former one.
             self.env["shopify.access.token"].sudo().search([("shop_id", "in", self.ids)]).unlink()
-        return super().write(vals)
+        if vals.get("active") is False:
+            self._end_queued_runs()
+        secrets = self._pop_secrets(vals)
+        if vals:
+            super().write(vals)
+        # another shop now: its Shopify ID is read again by Test connection
+        moved.filtered("shopify_shop_gid").sudo().shopify_shop_gid = False
+        self._write_secrets(secrets)
+        return True
 
     @api.depends("variant_ids", "run_ids")
     def _compute_counts(self):
@@ -245,7 +229,6 @@ class ShopifyShop(models.Model):
             return max(times) if times else False
 
         for shop in self:
-            shop.last_stock_push_at = latest(shop, ("stock_changed", "stock_all"))
             shop.last_price_push_at = latest(shop, ("prices", "prices_all"))
             failure = Run.search(
                 [("shop_id", "=", shop.id), ("state", "in", ("failed", "partial"))], limit=1
@@ -290,7 +273,7 @@ class ShopifyShop(models.Model):
             self.activity_schedule(
                 "mail.mail_activity_data_todo",
                 summary=self.env._("Shopify connection needs attention"),
-                note=body,
+                note=html_escape(body),  # plain text: it may quote Shopify
                 user_id=user.id,
             )
 
@@ -399,7 +382,12 @@ class ShopifyShop(models.Model):
     # ------------------------------------------------------------------
     def action_test_connection(self):
         self.ensure_one()
-        run = self.env["shopify.run"].create({"shop_id": self.id, "job": "connection"})
+        self._check_job_rights("connection")
+        run = (
+            self.env["shopify.run"]
+            .sudo()
+            .create({"shop_id": self.id, "job": "connection", "user_id": self.env.uid})
+        )
         client = None
         try:
             client = self._shopify_client()
@@ -426,12 +414,13 @@ class ShopifyShop(models.Model):
         )
         missing = missing_scopes(scopes)
         self._sync_locations(locations)
+        self._set_shopify_identity(shop.get("id"))
         plan = shop.get("plan") or {}
         values = {
             "state": "connected",
             "connection_checked_at": fields.Datetime.now(),
             "shopify_shop_name": shop.get("name"),
-            "shopify_plan": plan.get("displayName") or plan.get("publicDisplayName"),
+            "shopify_plan": plan.get("publicDisplayName") or plan.get("displayName"),
             "shopify_currency": shop.get("currencyCode"),
             "shopify_timezone": shop.get("ianaTimezone"),
             "shopify_taxes_included": bool(shop.get("taxesIncluded")),

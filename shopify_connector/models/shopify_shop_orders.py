@@ -7,10 +7,16 @@ that moment (minus a small overlap), so a failed order is read, and tried,
 again on every run until it succeeds; the orders after it that did succeed
 are read again too and recognised as unchanged (one sale order per Shopify
 order, however often it is read).
+
+The mark never moves past the moment Shopify answered the fetch's first page
+(the answer's HTTP ``Date`` header, else the local clock when the request was
+sent): an order whose ``updatedAt`` lies in the future (a clock error at
+Shopify or an app) is imported, but does not carry the mark ahead, past
+orders that change later and would then be missed.
 """
 
 import logging
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from odoo import api, fields, models
@@ -138,7 +144,7 @@ class ShopifyShop(models.Model):
     )
     order_pricelist_id = fields.Many2one(
         "product.pricelist",
-        "Pricelist",
+        "Order pricelist",
         check_company=True,
         help="Pricelist of the imported orders; its currency must be the shop's currency. "
         "Empty: the first pricelist in the order's currency (none is needed when the "
@@ -168,6 +174,16 @@ class ShopifyShop(models.Model):
         "Rounding adjustment product",
         help="Service product of the line that makes an order's total equal Shopify's "
         "where Odoo rounds taxes or discounts differently. Created when empty.",
+    )
+    order_adjustment_units_per_line = fields.Integer(
+        "Rounding allowed per line",
+        default=1,
+        help="The largest difference between an order's total in Odoo and in Shopify "
+        "that a rounding adjustment line may make up: this many of the currency's "
+        "smallest units (cents for euros) per order line, plus one. Default 1: an "
+        "order of 3 lines may differ by 4 cents. A larger difference is not rounding: "
+        "the order gets no adjustment line, stays a quotation and is flagged for a "
+        "person, with both totals.",
     )
     order_delivery_tag_pattern = fields.Char(
         "Delivery date tag",
@@ -264,6 +280,17 @@ class ShopifyShop(models.Model):
             if not 0 <= shop.order_refetch_days <= 60:
                 raise ValidationError(
                     self.env._("The daily re-fetch reads between 0 and 60 days.")
+                )
+
+    @api.constrains("order_adjustment_units_per_line")
+    def _check_order_adjustment_units_per_line(self):
+        for shop in self:
+            if not 0 <= shop.order_adjustment_units_per_line <= 100:
+                raise ValidationError(
+                    self.env._(
+                        "The rounding allowed per line is between 0 and 100 of the "
+                        "currency's smallest units."
+                    )
                 )
 
     def _compute_order_stats(self):
@@ -368,7 +395,11 @@ class ShopifyShop(models.Model):
         """
         self.ensure_one()
         self._push_pending_fulfillments(run, client)
-        self._import_orders(run, client, self._order_query(self.order_fetched_until or None), True)
+        since = self.order_fetched_until or None
+        if since and since > fields.Datetime.now():
+            # a mark set ahead before it was limited (see _import_orders)
+            since = self.order_fetched_until = fields.Datetime.now()
+        self._import_orders(run, client, self._order_query(since), True)
 
     def _refetch_orders(self, run, client):
         """Job "refetch": import the orders changed in the last N days again."""
@@ -383,6 +414,7 @@ class ShopifyShop(models.Model):
         counts = dict.fromkeys(("created", "updated", "unchanged", "skipped", "failed"), 0)
         mark, blocked = self.order_fetched_until or None, False
         fetch_error = None
+        answered = None  # when Shopify answered the first page: the mark's limit
 
         def import_page(nodes):
             nonlocal mark, blocked
@@ -390,8 +422,10 @@ class ShopifyShop(models.Model):
                 counts[outcome] += 1
                 if outcome == "failed":
                     blocked = True
-                elif not blocked and updated_at and (not mark or updated_at > mark):
-                    mark = updated_at
+                elif not blocked and updated_at:
+                    reached = min(updated_at, answered)
+                    if not mark or reached > mark:
+                        mark = reached
             # Each order of the page is complete (its own savepoint): keep the
             # mark with them, so that a background run committing here and
             # crashing later continues after this page.
@@ -411,6 +445,9 @@ class ShopifyShop(models.Model):
                     raise  # nothing read: the run fails with the client's message
                 fetch_error = exc
                 break
+            if answered is None:
+                moment = getattr(client, "last_answered_at", None) or datetime.now(UTC)
+                answered = moment.astimezone(UTC).replace(tzinfo=None, microsecond=0)
             page.append(node)
             if len(page) >= ORDER_IMPORT_PAGE:
                 import_page(page)

@@ -3,7 +3,6 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL
 
 from ..shopify_api import stock
 from ..shopify_api.errors import ShopifyError
@@ -110,6 +109,7 @@ class ShopifyShop(models.Model):
 
     def action_open_stock_discrepancies(self):
         self.ensure_one()
+        self._stock_refresh_odoo_qty()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "shopify_connector.shopify_stock_discrepancy_action"
         )
@@ -159,16 +159,8 @@ class ShopifyShop(models.Model):
                 level="info",
             )
 
-    def _stock_shop_sale_order_domain(self):
-        """Domain of the confirmed sale orders of this shop, or None when orders
-        do not record their shop (all committed units are then subtracted)."""
-        self.ensure_one()
-        if "shopify_shop_id" not in self.env["sale.order"]._fields:
-            return None
-        return [("shopify_shop_id", "=", self.id), ("state", "=", "sale")]
-
     # ------------------------------------------------------------------
-    # Odoo's quantities (set-based SQL, a few queries for any number of variants)
+    # Configuration
     # ------------------------------------------------------------------
     def _sync_locations(self, locations):
         """After reading the locations, propose the stock settings a merchant
@@ -208,236 +200,6 @@ class ShopifyShop(models.Model):
                     shop=self.name,
                 )
             )
-
-    @api.model
-    def _stock_location_patterns(self, warehouses):
-        return [f"{path}%" for path in warehouses.view_location_id.mapped("parent_path")]
-
-    @api.model
-    def _stock_free_quantities(self, warehouses, product_ids):
-        """{product id: on hand minus reserved} over the internal locations of
-        ``warehouses`` (negative quants included: they lower what is published)."""
-        return self._stock_quant_sums(
-            warehouses, product_ids, SQL("q.quantity - q.reserved_quantity")
-        )
-
-    @api.model
-    def _stock_on_hand(self, warehouses, product_ids):
-        """{product id: on-hand quantity} over the internal locations of ``warehouses``."""
-        return self._stock_quant_sums(warehouses, product_ids, SQL("q.quantity"))
-
-    @api.model
-    def _stock_quant_sums(self, warehouses, product_ids, amount):
-        """{product id: SUM(amount)} over the quants of the internal locations of
-        ``warehouses``, in one query for all products."""
-        self.env["stock.quant"].flush_model(
-            ["product_id", "location_id", "quantity", "reserved_quantity"]
-        )
-        self.env["stock.location"].flush_model(["usage", "parent_path"])
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT q.product_id, SUM(%s)
-                  FROM stock_quant q
-                  JOIN stock_location l ON l.id = q.location_id
-                 WHERE l.usage = 'internal'
-                   AND l.parent_path LIKE ANY(%s)
-                   AND q.product_id = ANY(%s)
-                 GROUP BY q.product_id
-                """,
-                amount,
-                self._stock_location_patterns(warehouses),
-                list(product_ids),
-            )
-        )
-        return dict(self.env.cr.fetchall())
-
-    def _stock_shop_reserved(self, warehouses, product_ids):
-        """{product id: units reserved in ``warehouses`` for this shop's confirmed
-        sale orders} (their Shopify committed units must not be subtracted twice)."""
-        self.ensure_one()
-        domain = self._stock_shop_sale_order_domain()
-        if domain is None:
-            return {}
-        orders = self.env["sale.order"]._search(domain)
-        for model, names in (
-            ("stock.move", ["state", "sale_line_id"]),
-            ("stock.move.line", ["move_id", "product_id", "location_id", "quantity_product_uom"]),
-            ("sale.order.line", ["order_id"]),
-        ):
-            self.env[model].flush_model(names)
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT ml.product_id, SUM(ml.quantity_product_uom)
-                  FROM stock_move_line ml
-                  JOIN stock_move m ON m.id = ml.move_id
-                  JOIN sale_order_line sol ON sol.id = m.sale_line_id
-                  JOIN stock_location l ON l.id = ml.location_id
-                 WHERE m.state NOT IN ('draft', 'cancel', 'done')
-                   AND sol.order_id IN %s
-                   AND l.parent_path LIKE ANY(%s)
-                   AND ml.product_id = ANY(%s)
-                 GROUP BY ml.product_id
-                """,
-                orders.subselect(),
-                self._stock_location_patterns(warehouses),
-                list(product_ids),
-            )
-        )
-        return dict(self.env.cr.fetchall())
-
-    def _stock_variant_rows(self):
-        """The mapped variants of the shop whose product is storable."""
-        self.ensure_one()
-        self.env["shopify.variant"].flush_model()
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT v.id, v.product_id, v.inventory_item_gid, v.sku,
-                       v.stock_location_gid, v.shopify_available, v.shopify_committed,
-                       v.shopify_stock_state, v.shopify_stock_at, v.stock_pushed_qty,
-                       v.stock_pushed_at, t.is_storable
-                  FROM shopify_variant v
-                  JOIN product_product p ON p.id = v.product_id
-                  JOIN product_template t ON t.id = p.product_tmpl_id
-                 WHERE v.shop_id = %s AND v.inventory_item_gid IS NOT NULL
-                 ORDER BY v.id
-                """,
-                self.id,
-            )
-        )
-        return self.env.cr.dictfetchall()
-
-    def _stock_settings(self, run, location, mode):
-        self.ensure_one()
-        return stock.PushSettings(
-            location_gid=location.shopify_gid,
-            mode=mode,
-            buffer_units=self.stock_buffer if self.stock_buffer_type == "units" else 0.0,
-            buffer_percent=self.stock_buffer if self.stock_buffer_type == "percent" else 0.0,
-            activate_unstocked=self.stock_unstocked == "activate",
-            track_untracked=self.stock_untracked == "track",
-            reference_uri=f"logistics://odoo/shopify-run/{run.id}" if run else None,
-            key_parts=("stock", self.id, run.id if run else "compare"),
-        )
-
-    def _stock_lines(self, location, warehouses, rows, known=True):
-        """StockLines of ``rows``; with ``known``, the Shopify figures stored on
-        the variants for ``location`` are trusted as last known values.
-
-        Returns (lines, problems): problems are (row, reason) of variants that
-        cannot be published.
-        """
-        problems = []
-        by_product = defaultdict(list)
-        for row in rows:
-            if not row["is_storable"]:
-                problems.append((row, self.env._("The Odoo product does not track stock.")))
-            else:
-                by_product[row["product_id"]].append(row)
-        product_ids = list(by_product)
-        free = self._stock_free_quantities(warehouses, product_ids)
-        reserved = self._stock_shop_reserved(warehouses, product_ids)
-        lines = []
-        for product_id, product_rows in by_product.items():
-            if len(product_rows) > 1:
-                # Publishing the same units twice could oversell them.
-                skus = ", ".join(r["sku"] or r["inventory_item_gid"] for r in product_rows)
-                for row in product_rows:
-                    problems.append(
-                        (
-                            row,
-                            self.env._(
-                                "The Odoo product is linked to several Shopify variants "
-                                "(%(skus)s); its stock is not published until only one is "
-                                "linked.",
-                                skus=skus,
-                            ),
-                        )
-                    )
-                continue
-            row = product_rows[0]
-            line = stock.StockLine(
-                key=row["id"],
-                item_gid=row["inventory_item_gid"],
-                sku=row["sku"] or "",
-                free=free.get(product_id, 0.0),
-                reserved=reserved.get(product_id, 0.0),
-            )
-            if known and row["stock_location_gid"] == location.shopify_gid:
-                if row["shopify_stock_at"]:
-                    line.available = row["shopify_available"]
-                    line.committed = row["shopify_committed"]
-                    line.state = row["shopify_stock_state"]
-                if row["stock_pushed_at"]:
-                    line.last_pushed = row["stock_pushed_qty"]
-            lines.append(line)
-        return lines, problems
-
-    def _stock_store(self, location, lines, now):
-        """Write the lines' Shopify facts and Odoo quantity on the variants (one query)."""
-        if not lines:
-            return
-        rows = [
-            (
-                line.key,
-                line.target,
-                bool(line.read or line.pushed),
-                line.available,
-                line.committed,
-                line.state,
-                line.target if line.pushed else None,
-                (line.reason or None) if line.outcome in (stock.FAILED, stock.SKIPPED) else None,
-            )
-            for line in lines
-        ]
-        columns = [list(column) for column in zip(*rows, strict=True)]
-        self.env.cr.execute(
-            SQL(
-                """
-                UPDATE shopify_variant v
-                   SET stock_location_gid = %(gid)s,
-                       stock_odoo_qty = COALESCE(d.target, v.stock_odoo_qty),
-                       stock_odoo_qty_at = CASE WHEN d.target IS NULL
-                                                THEN v.stock_odoo_qty_at ELSE %(now)s END,
-                       shopify_available = CASE WHEN d.known THEN d.available
-                                                ELSE v.shopify_available END,
-                       shopify_committed = CASE WHEN d.known THEN d.committed
-                                                ELSE v.shopify_committed END,
-                       shopify_stock_state = CASE WHEN d.known THEN d.state
-                                                  ELSE v.shopify_stock_state END,
-                       shopify_stock_at = CASE WHEN d.known THEN %(now)s
-                                               ELSE v.shopify_stock_at END,
-                       stock_pushed_qty = COALESCE(d.pushed, v.stock_pushed_qty),
-                       stock_pushed_at = CASE WHEN d.pushed IS NULL
-                                              THEN v.stock_pushed_at ELSE %(now)s END,
-                       stock_note = d.note
-                  FROM (
-                        SELECT UNNEST(%(ids)s::int[]) AS id,
-                               UNNEST(%(targets)s::int[]) AS target,
-                               UNNEST(%(known)s::bool[]) AS known,
-                               UNNEST(%(available)s::int[]) AS available,
-                               UNNEST(%(committed)s::int[]) AS committed,
-                               UNNEST(%(states)s::varchar[]) AS state,
-                               UNNEST(%(pushed)s::int[]) AS pushed,
-                               UNNEST(%(notes)s::varchar[]) AS note
-                       ) d
-                 WHERE v.id = d.id
-                """,
-                gid=location.shopify_gid,
-                now=now,
-                ids=columns[0],
-                targets=columns[1],
-                known=columns[2],
-                available=columns[3],
-                committed=columns[4],
-                states=columns[5],
-                pushed=columns[6],
-                notes=columns[7],
-            )
-        )
-        self.env["shopify.variant"].invalidate_model()
 
     # ------------------------------------------------------------------
     # Push
@@ -520,14 +282,13 @@ class ShopifyShop(models.Model):
         )
 
     def _stock_report_problems(self, run, problems, totals, location=None):
+        messages = []
         for row, reason in problems:
             totals["skipped"] += 1
-            if totals["skipped"] <= MAX_SKIP_MESSAGES:
-                run._log(
-                    self._stock_message(reason, location),
-                    level="warning",
-                    reference=row["sku"] or row["inventory_item_gid"],
-                )
+            messages.append(
+                (self._stock_message(reason, location), row["sku"] or row["inventory_item_gid"])
+            )
+        self._stock_log_grouped(run, messages, "warning")
 
     def _stock_message(self, reason, location=None):
         if location and location != self.stock_location_id:
@@ -539,16 +300,39 @@ class ShopifyShop(models.Model):
             calls[name] += count
         if result.error is not None:
             errors.append(result.error)
+        failed, skipped, adjusted = [], [], []
         for line in result.lines:
             totals[line.outcome] += 1
             if line.outcome == stock.FAILED:
-                run._log(self._stock_message(line.reason, location), reference=line.reference)
-            elif line.outcome == stock.SKIPPED and totals["skipped"] <= MAX_SKIP_MESSAGES:
-                run._log(
-                    self._stock_message(line.reason, location),
-                    level="warning",
-                    reference=line.reference,
+                failed.append((self._stock_message(line.reason, location), line.reference))
+            elif line.outcome == stock.SKIPPED:
+                skipped.append((self._stock_message(line.reason, location), line.reference))
+            elif line.adjusted:
+                adjusted.append(
+                    (self._stock_message(self._stock_adjusted_note(), location), line.reference)
                 )
+        self._stock_log_grouped(run, failed, "error")
+        self._stock_log_grouped(run, skipped + adjusted, "warning")
+
+    def _stock_adjusted_note(self):
+        return self.env._(
+            "Shopify's quantity changed during every attempt (orders being placed): it was "
+            "corrected by the difference, which cannot sell more than Odoo can deliver, and "
+            "is read and written first by the next push."
+        )
+
+    def _stock_log_grouped(self, run, messages, level):
+        """One run message per distinct text, with a count and a few example
+        SKUs (at most MAX_SKIP_MESSAGES messages per call)."""
+        for message, count, references in stock.group_messages(messages)[:MAX_SKIP_MESSAGES]:
+            if count > 1:
+                message = self.env._(
+                    "%(count)s variants: %(message)s (for example %(examples)s)",
+                    count=count,
+                    message=message,
+                    examples=", ".join(references),
+                )
+            run._log(message, level=level, reference=references[0] if references else None)
 
     # ------------------------------------------------------------------
     # Compare (for the discrepancy report)

@@ -1,12 +1,14 @@
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.tools import SQL
 
 
 class ShopifyStockDiscrepancy(models.Model):
     """Variants whose available quantity in Shopify differs from what Odoo publishes.
 
-    A read-only view over the variant mapping: both figures are those of the
-    last stock push or "Compare with Shopify" at the shop's connected location.
+    A read-only view over the variant mapping: Shopify's figures are those last
+    read (or accepted) at the shop's connected location; Odoo's is what Odoo
+    would publish now, refreshed when the list is opened (same formula as the
+    push), so that units Shopify could oversell show.
     """
 
     _name = "shopify.stock.discrepancy"
@@ -25,6 +27,11 @@ class ShopifyStockDiscrepancy(models.Model):
     shopify_committed = fields.Integer("Shopify committed", readonly=True)
     difference = fields.Integer(readonly=True, help="Shopify available minus Odoo's quantity.")
     abs_difference = fields.Integer(readonly=True)
+    oversellable = fields.Integer(
+        "Oversellable units",
+        readonly=True,
+        help="Units Shopify offers beyond what Odoo can deliver (the positive difference).",
+    )
     pushed_qty = fields.Integer("Last pushed", readonly=True)
     pushed_at = fields.Datetime("Pushed at", readonly=True)
     shopify_at = fields.Datetime("Shopify figures from", readonly=True)
@@ -39,6 +46,7 @@ class ShopifyStockDiscrepancy(models.Model):
                    v.shopify_available, v.shopify_committed,
                    v.shopify_available - v.stock_odoo_qty AS difference,
                    ABS(v.shopify_available - v.stock_odoo_qty) AS abs_difference,
+                   GREATEST(v.shopify_available - v.stock_odoo_qty, 0) AS oversellable,
                    v.stock_pushed_qty AS pushed_qty, v.stock_pushed_at AS pushed_at,
                    v.shopify_stock_at AS shopify_at, v.stock_note AS note
               FROM shopify_variant v
@@ -50,6 +58,17 @@ class ShopifyStockDiscrepancy(models.Model):
                AND v.shopify_stock_at IS NOT NULL
                AND v.shopify_available <> v.stock_odoo_qty
             """
+        )
+
+    @api.model
+    def _action_open_current(self):
+        """The list, after computing what Odoo would publish now for the shops
+        the user sees (Odoo's figures only, no call to Shopify)."""
+        self.env["shopify.shop"].search(
+            [("stock_location_id", "!=", False), ("stock_warehouse_ids", "!=", False)]
+        )._stock_refresh_odoo_qty()
+        return self.env["ir.actions.act_window"]._for_xml_id(
+            "shopify_connector.shopify_stock_discrepancy_action"
         )
 
     def action_compare_again(self):

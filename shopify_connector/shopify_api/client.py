@@ -20,11 +20,14 @@ import random
 import re
 import threading
 import time
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 
 import requests
 from urllib3.exceptions import NewConnectionError
 
 from .auth import default_base_url, normalize_domain
+from .document_costs import COSTS as DOCUMENT_COSTS
 from .documents import Document
 from .errors import (
     AccessDeniedError,
@@ -42,7 +45,7 @@ from .errors import (
 API_VERSION = "2026-10"
 USER_AGENT = "odoo-shopify-connector/19.0"
 LOGGER_NAME = "odoo.addons.shopify_connector.shopify_api"
-DEFAULT_EXPECTED_COST = 50  # points assumed for a document not seen yet
+DEFAULT_EXPECTED_COST = 50  # points assumed for a document of unknown cost
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 30.0
 MIN_THROTTLE_WAIT = 0.5
@@ -184,7 +187,11 @@ class ThrottleState:
             self.seen_at = now
 
     def expected_cost(self, document_name):
-        cost = self.expected_costs.get(document_name, DEFAULT_EXPECTED_COST)
+        """Points a document is expected to cost: its last requested cost in
+        this process, else its cost computed from the schema, else a guess."""
+        cost = self.expected_costs.get(document_name)
+        if cost is None:
+            cost = DOCUMENT_COSTS.get(document_name, DEFAULT_EXPECTED_COST)
         return cost if self.maximum is None else min(cost, self.maximum)
 
     def reserve(self, document_name, now):
@@ -276,6 +283,9 @@ class ShopifyClient:
         self.logger = logger or _logger
         self.throttle = throttle_state(self.base_url, self.domain)
         self.last_cost = None
+        # When Shopify gave its latest answer (aware UTC): the answer's HTTP
+        # ``Date`` header, else the local clock when the request was sent.
+        self.last_answered_at = None
         self.stats = {}
         self.reset_stats()
 
@@ -441,6 +451,7 @@ class ShopifyClient:
             "User-Agent": USER_AGENT,
         }
         started = self._clock()
+        sent_at = datetime.now(timezone.utc)
         self.stats["calls"] += 1
         try:
             response = http_request(
@@ -454,6 +465,7 @@ class ShopifyClient:
         except NetworkError as error:
             self._log(doc, "network error", None, started)
             raise _Retry(error, not_sent=error.details.get("not_sent", False)) from None
+        self.last_answered_at = answer_time(response, sent_at)
         try:
             payload = response.json()
         except (ValueError, RecursionError):  # not JSON, or nested too deeply
@@ -588,6 +600,20 @@ def connection_nodes(connection):
     if connection.get("nodes") is not None:
         return list(connection["nodes"])
     return [edge["node"] for edge in connection.get("edges") or ()]
+
+
+def answer_time(response, sent_at):
+    """When Shopify answered: the response's ``Date`` header (aware UTC), else
+    ``sent_at`` (the local clock when the request was sent)."""
+    value = response.headers.get("Date")
+    if value:
+        try:
+            moment = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            moment = None
+        if moment is not None and moment.tzinfo is not None:
+            return moment.astimezone(timezone.utc)
+    return sent_at
 
 
 def _retry_after(response):

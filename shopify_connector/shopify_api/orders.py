@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from .customers import normalize_address, normalize_customer, normalize_email, normalize_phone
 from .documents import document
 from .errors import ShopifyError
+from .text import shorten, storable
 
 # -- GraphQL documents --------------------------------------------------------
 # Page sizes keep the requested cost of ORDERS_PAGE under Shopify's 1000 points
@@ -236,7 +237,7 @@ class OrderPayloadError(ShopifyError, ValueError):
     """An order from Shopify cannot be read; ``code`` says which kind of problem.
 
     Codes: missing_field, bad_amount, bad_quantity, negative_quantity,
-    unknown_currency, currency_mismatch, bad_line, bad_date.
+    unknown_currency, currency_mismatch, bad_line, duplicate_line, bad_date.
     """
 
     code = "bad_payload"
@@ -254,6 +255,15 @@ _MAX_AMOUNT = Decimal(10) ** 12
 _CENT = Decimal("0.01")
 _RATE = Decimal("0.0001")
 RESTOCK_TYPES_NOT_SOLD = frozenset({"CANCEL"})
+# Longest texts kept from an order (characters); longer ones are shortened,
+# end with text.TRUNCATED and are listed in the order's ``truncated``.
+# Shopify itself allows 5,000 characters of note and 250 tags of 40.
+NOTE_MAX = 64 * 1024
+TEXT_MAX = 1000
+TAG_MAX = 255
+TAGS_MAX = 250
+# Identifiers are compared, never shortened.
+_IDENTIFIERS = frozenset({"gid", "legacy_id", "variant_gid", "product_gid", "line_gid"})
 
 
 class _Reader:
@@ -385,16 +395,55 @@ class _Reader:
         return total
 
 
-def _without_nul(value):
-    """``value`` with NUL characters removed from every string: valid in JSON,
-    refused by PostgreSQL, and never meaningful in an order."""
+def _storable(value):
+    """``value`` with every string storable: NUL characters (valid in JSON,
+    refused by PostgreSQL, never meaningful in an order) removed, lone
+    surrogates (a JSON escape such as ``\\udc80``, not encodable in UTF-8) and
+    other control characters replaced by U+FFFD."""
     if isinstance(value, str):
-        return value.replace("\x00", "") if "\x00" in value else value
+        return storable(value)
     if isinstance(value, dict):
-        return {key: _without_nul(item) for key, item in value.items()}
+        return {key: _storable(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [_without_nul(item) for item in value]
+        return [_storable(item) for item in value]
     return value
+
+
+def _bound_texts(result):
+    """Shorten the over-long texts of a normalised order in place; return what
+    was shortened: ``{"kind": "note" | "tags" | "tag" | "text", "path", "length",
+    "limit"}`` (``tags``: the number of tags)."""
+    truncated = []
+
+    def cut(text, path, kind, limit):
+        if len(text) <= limit:
+            return text
+        truncated.append({"kind": kind, "path": path, "length": len(text), "limit": limit})
+        return shorten(text, limit)
+
+    if result["note"]:
+        result["note"] = cut(result["note"], "note", "note", NOTE_MAX)
+    tags = result["tags"]
+    if len(tags) > TAGS_MAX:
+        truncated.append({"kind": "tags", "path": "tags", "length": len(tags), "limit": TAGS_MAX})
+        tags = tags[:TAGS_MAX]
+    bounded = (cut(tag, f"tags[{n}]", "tag", TAG_MAX) for n, tag in enumerate(tags))
+    result["tags"] = list(dict.fromkeys(bounded))  # shortened tags may coincide
+
+    def walk(value, path, skip=()):
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, item in list(items):
+            where = f"{path}.{key}" if isinstance(key, str) else f"{path}[{key}]"
+            if key in skip:
+                continue
+            if isinstance(item, str):
+                if key not in _IDENTIFIERS:
+                    value[key] = cut(item, where.lstrip("."), "text", TEXT_MAX)
+            elif isinstance(item, (dict, list)):
+                walk(item, where)
+
+    walk(result, "", skip=("note", "tags"))
+    return truncated
 
 
 def normalize_order(node, shop_currency=None) -> dict:
@@ -402,7 +451,7 @@ def normalize_order(node, shop_currency=None) -> dict:
 
     Raises :class:`OrderPayloadError` for data that cannot be imported safely.
     """
-    node = _without_nul(node)
+    node = _storable(node)
     if not isinstance(node, dict):
         raise OrderPayloadError(
             "(without name or ID)", "Shopify sent no order data.", "missing_field"
@@ -432,6 +481,14 @@ def normalize_order(node, shop_currency=None) -> dict:
         email = customer["email"]
 
     lines = [_line(r, line) for line in r.items(node, "lineItems", "The order lines")]
+    seen = set()
+    for line in lines:
+        if line["gid"] in seen:
+            r.fail(
+                "duplicate_line",
+                f"The order line {line['gid']} appears more than once in the order.",
+            )
+        seen.add(line["gid"])
     refunds = [_refund(r, refund) for refund in r.items(node, "refunds", "The refunds")]
     _apply_sold_quantities(lines, refunds)
     shipping = [_shipping(r, s) for s in r.items(node, "shippingLines", "The shipping lines")]
@@ -475,6 +532,7 @@ def normalize_order(node, shop_currency=None) -> dict:
     else:
         amount = None
     result["totals"]["presentment_total"] = amount
+    result["truncated"] = _bound_texts(result)
     return result
 
 

@@ -7,10 +7,11 @@ SHOP_INFO = document(
     """
     query ShopInfo {
       shop {
+        id
         name
         myshopifyDomain
         currencyCode
-        plan { displayName partnerDevelopment shopifyPlus }
+        plan { publicDisplayName partnerDevelopment shopifyPlus }
         ianaTimezone
         taxesIncluded
         weightUnit

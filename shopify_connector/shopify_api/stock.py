@@ -4,7 +4,8 @@ Plain data in, plain data out.  The model layer computes, per mapped variant,
 Odoo's free quantity over the source warehouses and the units Odoo has
 reserved for the shop's own orders; this module
 
-- computes the quantity to publish (:func:`target_quantity`),
+- computes the quantity to publish (``stock_formula.target_quantity``, for
+  the lines of ``stock_lines``),
 - reads Shopify's quantities at a location, all of them in pages
   (:func:`read_location_levels`) or some items by ID (:func:`read_item_levels`),
 - writes with compare-and-swap in batches of 250 (:func:`push_stock`).
@@ -24,140 +25,104 @@ answers ``CHANGE_FROM_QUANTITY_STALE``.  The stale items are then read again
 ``max_stale_rounds`` times.
 
 Items are read before the push when their last known value is missing
-(never read, new mapping, other location) or when their committed units
-exceed what Odoo has reserved for the shop's orders: that difference is
-subtracted from what is published, and must not be stale-high (fulfilled
-since) or the item would stay under-published.
+(never read, new mapping, other location, left unknown by an earlier run)
+or when some of their committed units belong to orders Odoo has not
+reserved: those are subtracted from what is published, and must not be
+stale-high (fulfilled since) or the item would stay under-published.
+
+Items that stay stale
+---------------------
+When Shopify's quantity changes during every round, the item is read once
+more and corrected by the difference (``inventoryAdjustQuantities`` without
+compare): an order placed between that read and the write lowers the result
+by its own units, so the result never exceeds what Odoo can deliver.  Its
+exact value is then unknown: the line is left ``available = None``, which
+makes the next push read it and write it first.
 """
 
 import hashlib
 import json
 import math
-from dataclasses import dataclass, field
 
-from .documents import document
 from .errors import ShopifyError
 from .idempotency import idempotency_key
+from .stock_documents import (
+    ACTIVATE,
+    ADJUST_QUANTITIES,
+    ITEM_LEVELS,
+    LEVELS_PAGE_SIZE,
+    LOCATION_LEVELS,
+    MAX_QUANTITIES_PER_CALL,
+    SET_QUANTITIES,
+    TRACK_ITEM,
+)
+from .stock_lines import (
+    ACTIVATE_REFUSED,
+    ADJUST_REFUSED,
+    BATCH_REFUSED,
+    FAILED,
+    LINE_REFUSED,
+    MAX_STALE_ROUNDS,
+    NO_LONGER_STOCKED,
+    NO_LONGER_STOCKED_TRACKED,
+    NO_LONGER_TRACKED,
+    NOT_SENT,
+    NOT_STOCKED,
+    NOT_STOCKED_HERE,
+    NOT_TRACKED,
+    PUSHED,
+    REASONS,
+    SKIPPED,
+    STALE,
+    STILL_NOT_STOCKED,
+    STOCKED,
+    TRACK_REFUSED,
+    UNCHANGED,
+    UNKNOWN_ITEM,
+    UNTRACKED,
+    PushResult,
+    PushSettings,
+    StockLine,
+    apply_read,
+    compute_target,
+    needs_read,
+    shopify_messages,
+)
 
-MAX_QUANTITIES_PER_CALL = 250
-LEVELS_PAGE_SIZE = 250
+# The names callers use from this module (the lines, their outcomes and
+# reasons, the documents), wherever they are defined.
+__all__ = [
+    "ACTIVATE",
+    "ADJUST_QUANTITIES",
+    "FAILED",
+    "ITEM_LEVELS",
+    "LEVELS_PAGE_SIZE",
+    "LOCATION_LEVELS",
+    "MAX_QUANTITIES_PER_CALL",
+    "MAX_STALE_ROUNDS",
+    "NOT_STOCKED",
+    "PUSHED",
+    "QUANTITY_NAMES",
+    "REASONS",
+    "SET_QUANTITIES",
+    "SKIPPED",
+    "STOCKED",
+    "TRACK_ITEM",
+    "UNCHANGED",
+    "UNTRACKED",
+    "PushResult",
+    "PushSettings",
+    "StockLine",
+    "apply_read",
+    "batch_key",
+    "compute_target",
+    "needs_read",
+    "push_stock",
+    "read_item_levels",
+    "read_location_levels",
+]
+
 QUANTITY_NAMES = ("available", "committed", "on_hand")
-STALE = "CHANGE_FROM_QUANTITY_STALE"
-MAX_STALE_ROUNDS = 3
-
-# Item states at a location.
-STOCKED = "stocked"
-NOT_STOCKED = "not_stocked"
-UNTRACKED = "untracked"
-
-# Outcome of one line.
-PUSHED = "pushed"
-UNCHANGED = "unchanged"
-SKIPPED = "skipped"
-FAILED = "failed"
-
-# 2 + 250 x (level + item + quantities) + location = 754 points.
-LOCATION_LEVELS = document(
-    "StockLocationLevels",
-    """
-    query StockLocationLevels($locationId: ID!, $first: Int!, $after: String) {
-      location(id: $locationId) {
-        inventoryLevels(first: $first, after: $after) {
-          nodes {
-            item { id tracked }
-            quantities(names: ["available", "committed", "on_hand"]) { name quantity }
-          }
-          pageInfo { hasNextPage endCursor }
-        }
-      }
-    }
-    """,
-    {"first": LEVELS_PAGE_SIZE, "locationId": "gid://shopify/Location/1"},
-)
-
-ITEM_LEVELS = document(
-    "StockItemLevels",
-    """
-    query StockItemLevels($ids: [ID!]!, $locationId: ID!) {
-      nodes(ids: $ids) {
-        ... on InventoryItem {
-          id
-          tracked
-          inventoryLevel(locationId: $locationId) {
-            quantities(names: ["available", "committed", "on_hand"]) { name quantity }
-          }
-        }
-      }
-    }
-    """,
-    {"ids": ["gid://shopify/InventoryItem/1"], "locationId": "gid://shopify/Location/1"},
-)
-
-SET_QUANTITIES = document(
-    "StockSetQuantities",
-    """
-    mutation StockSetQuantities(
-      $input: InventorySetQuantitiesInput!
-      $idempotencyKey: String!
-    ) {
-      inventorySetQuantities(input: $input) @idempotent(key: $idempotencyKey) {
-        inventoryAdjustmentGroup { id }
-        userErrors { field message code }
-      }
-    }
-    """,
-)
-
-ACTIVATE = document(
-    "StockActivate",
-    """
-    mutation StockActivate($inventoryItemId: ID!, $locationId: ID!, $idempotencyKey: String!) {
-      inventoryActivate(inventoryItemId: $inventoryItemId, locationId: $locationId)
-        @idempotent(key: $idempotencyKey) {
-        inventoryLevel { id }
-        userErrors { field message }
-      }
-    }
-    """,
-)
-
-TRACK_ITEM = document(
-    "StockTrackItem",
-    """
-    mutation StockTrackItem($id: ID!) {
-      inventoryItemUpdate(id: $id, input: {tracked: true}) {
-        inventoryItem { id tracked }
-        userErrors { field message }
-      }
-    }
-    """,
-)
-
-
-# -- the formula ----------------------------------------------------------------
-
-
-def unreserved_committed(committed, reserved):
-    """Units Shopify committed for orders Odoo has not reserved (never below 0)."""
-    return max(0.0, float(committed or 0) - float(reserved or 0))
-
-
-def target_quantity(free, committed=0, reserved=0, buffer_units=0.0, buffer_percent=0.0):
-    """The quantity to publish: what Odoo can really deliver, never below 0.
-
-    ``free``: on hand minus reserved over the source warehouses (may be
-    negative); ``committed``: Shopify's committed units at the location;
-    ``reserved``: units Odoo reserved for the shop's own orders of the product.
-    A percentage buffer is taken from the free quantity; every fraction is
-    rounded down (when in doubt, publish less).
-    """
-    free = float(free or 0)
-    if buffer_percent and free > 0:
-        free -= free * float(buffer_percent) / 100.0
-    free -= float(buffer_units or 0)
-    free -= unreserved_committed(committed, reserved)
-    # 1e-9: 2.9999999 computed from float quantities is still 3.
-    return max(0, math.floor(free + 1e-9))
 
 
 # -- reading --------------------------------------------------------------------
@@ -206,95 +171,6 @@ def read_item_levels(client, location_gid, item_gids):
 
 
 # -- pushing --------------------------------------------------------------------
-
-
-@dataclass
-class StockLine:
-    """One mapped variant to publish at one location.
-
-    Inputs: ``free`` and ``reserved`` from Odoo; ``available``, ``committed``,
-    ``state`` (STOCKED, NOT_STOCKED, UNTRACKED or None when unknown) as last
-    known from Shopify; ``last_pushed``: the quantity Shopify was last told.
-    Outputs: ``target``, ``outcome``, ``reason``, and the updated Shopify facts.
-    """
-
-    key: object
-    item_gid: str
-    free: float = 0.0
-    reserved: float = 0.0
-    sku: str = ""
-    available: int = None
-    committed: int = None
-    state: str = None
-    last_pushed: int = None
-    target: int = None
-    outcome: str = None
-    reason: str = None
-    read: bool = False  # read from Shopify in this run
-    pushed: bool = False  # written in this run
-
-    @property
-    def reference(self):
-        return self.sku or self.item_gid
-
-
-@dataclass
-class PushSettings:
-    location_gid: str
-    mode: str = "changed"  # or "all"
-    buffer_units: float = 0.0
-    buffer_percent: float = 0.0
-    activate_unstocked: bool = False
-    track_untracked: bool = False
-    reference_uri: str = None
-    key_parts: tuple = ()  # e.g. ("stock", shop id, run id): names the work
-    max_stale_rounds: int = MAX_STALE_ROUNDS
-    batch_size: int = MAX_QUANTITIES_PER_CALL
-
-
-@dataclass
-class PushResult:
-    lines: list
-    calls: dict = field(default_factory=lambda: {"set": 0, "read": 0, "activate": 0, "track": 0})
-    error: Exception = None  # a Shopify error that stopped the push
-
-    def count(self, outcome):
-        return sum(1 for line in self.lines if line.outcome == outcome)
-
-
-def compute_target(line, settings):
-    line.target = target_quantity(
-        line.free,
-        line.committed or 0,
-        line.reserved,
-        settings.buffer_units,
-        settings.buffer_percent,
-    )
-    return line.target
-
-
-def needs_read(line):
-    """True when the line's Shopify facts must be read before pushing."""
-    if line.read:
-        return False
-    if line.available is None or line.state is None:
-        return True
-    return unreserved_committed(line.committed, line.reserved) > 0
-
-
-def apply_read(line, state):
-    line.read = True
-    if state is None:
-        line.state = None
-        return
-    line.available = state["available"]
-    line.committed = state["committed"]
-    if state.get("stocked", True) is False:
-        line.state = NOT_STOCKED
-    elif not state.get("tracked", True):
-        line.state = UNTRACKED
-    else:
-        line.state = STOCKED
 
 
 def batch_key(settings, quantities, attempt=0):
@@ -355,8 +231,10 @@ class StockPusher:
             self.result.error = exc
             unsettled = [line for line in lines if not line.outcome]
             for line in unsettled:
-                line.outcome = FAILED
-                line.reason = f"Not sent: {exc.message}"
+                line.settle(FAILED, NOT_SENT, error=exc)
+                if line.target is None and line.state is not None:
+                    # what Odoo would publish: the stock differences show it
+                    compute_target(line, self.settings)
             if self.on_batch and unsettled:
                 self.on_batch(unsettled)
         return self.result
@@ -379,27 +257,30 @@ class StockPusher:
         to_send = []
         for line in lines:
             if line.state is None:
-                line.outcome, line.reason = FAILED, "Shopify does not know this inventory item."
+                line.settle(FAILED, UNKNOWN_ITEM)
                 continue
             if line.state == UNTRACKED:
                 if not settings.track_untracked:
-                    line.outcome = SKIPPED
-                    line.reason = "Inventory is not tracked for this variant in Shopify."
+                    line.settle(SKIPPED, NOT_TRACKED)
                     continue
                 if not self._track(line):
                     continue
             if line.state == NOT_STOCKED:
                 if not settings.activate_unstocked:
-                    line.outcome = SKIPPED
-                    line.reason = "The variant is not stocked at the Shopify location."
+                    line.settle(SKIPPED, NOT_STOCKED_HERE)
                     continue
                 if not self._activate(line):
                     continue
             compute_target(line, settings)
-            if settings.mode != "all" and line.target == line.last_pushed:
+            # "changed": whatever Shopify holds as far as the connector knows
+            # (its last write, or a read of this or an earlier run) and differs
+            # from the target is written, whatever was pushed last.
+            if settings.mode != "all" and line.target == line.available:
                 line.outcome = UNCHANGED
                 continue
             to_send.append(line)
+        # Lines an earlier run left unknown (stale to the end) are repaired first.
+        to_send.sort(key=lambda line: not line.repair)
         return to_send
 
     def _track(self, line):
@@ -409,10 +290,7 @@ class StockPusher:
         )
         errors = payload.get("userErrors") or []
         if errors:
-            line.outcome = FAILED
-            line.reason = "Shopify refused to track inventory: " + "; ".join(
-                str(e.get("message")) for e in errors
-            )
+            line.settle(FAILED, TRACK_REFUSED, errors=shopify_messages(errors))
             return False
         line.state = STOCKED
         # Tracking changes what the level holds: read it again.
@@ -437,15 +315,11 @@ class StockPusher:
         )
         errors = payload.get("userErrors") or []
         if errors or not payload.get("inventoryLevel"):
-            line.outcome = FAILED
-            line.reason = "Shopify refused to stock the variant at the location: " + "; ".join(
-                str(e.get("message")) for e in errors
-            )
+            line.settle(FAILED, ACTIVATE_REFUSED, errors=shopify_messages(errors))
             return False
         self._reread([line])
         if line.state == UNTRACKED and not settings.track_untracked:
-            line.outcome = SKIPPED
-            line.reason = "Inventory is not tracked for this variant in Shopify."
+            line.settle(SKIPPED, NOT_TRACKED)
             return False
         return line.state == STOCKED
 
@@ -501,9 +375,9 @@ class StockPusher:
                 else:
                     by_index.setdefault(index, []).append(error)
             if unplaced:
-                message = "; ".join(str(e.get("message")) for e in unplaced)
+                message = shopify_messages(unplaced)
                 for line in pending:
-                    line.outcome, line.reason = FAILED, f"Shopify refused the batch: {message}"
+                    line.settle(FAILED, BATCH_REFUSED, errors=message)
                 return
             keep = []
             for index, line in enumerate(pending):
@@ -515,26 +389,18 @@ class StockPusher:
                 elif any(_not_stocked(e) for e in line_errors):
                     line.state = NOT_STOCKED
                     if id(line) in activated:
-                        line.outcome = FAILED
-                        line.reason = "Shopify still reports the variant as not stocked."
+                        line.settle(FAILED, STILL_NOT_STOCKED)
                     elif not settings.activate_unstocked:
-                        line.outcome = SKIPPED
-                        line.reason = "The variant is not stocked at the Shopify location."
+                        line.settle(SKIPPED, NOT_STOCKED_HERE)
                     elif self._activate(line):
                         activated.add(id(line))
                         compute_target(line, settings)
                         keep.append(line)
                 else:
-                    line.outcome = FAILED
-                    line.reason = "; ".join(str(e.get("message")) for e in line_errors)
+                    line.settle(FAILED, LINE_REFUSED, errors=shopify_messages(line_errors))
             if stale:
                 if stale_rounds >= settings.max_stale_rounds:
-                    for line in stale:
-                        line.outcome = FAILED
-                        line.reason = (
-                            f"Shopify's quantity changed during each of {stale_rounds + 1} "
-                            "attempts (orders being placed); the next run tries again."
-                        )
+                    self._adjust(stale)
                 else:
                     stale_rounds += 1
                     self._reread(stale)
@@ -543,13 +409,69 @@ class StockPusher:
                             compute_target(line, settings)
                             keep.append(line)
                         elif line.state == NOT_STOCKED:
-                            line.outcome = FAILED
-                            line.reason = "The variant is no longer stocked at the location."
+                            line.settle(FAILED, NO_LONGER_STOCKED)
                         else:
-                            line.outcome = SKIPPED if line.state == UNTRACKED else FAILED
-                            line.reason = "Inventory is no longer tracked in Shopify."
+                            outcome = SKIPPED if line.state == UNTRACKED else FAILED
+                            line.settle(outcome, NO_LONGER_TRACKED)
             kept = {id(line) for line in keep}
             pending = [line for line in batch if id(line) in kept]
+
+    def _adjust(self, lines):
+        """Lines stale in every round: read once more and correct Shopify by the
+        difference, without compare (see the module docstring)."""
+        settings = self.settings
+        self._reread(lines)
+        changes, sent = [], []
+        for line in lines:
+            if line.state != STOCKED:
+                outcome = SKIPPED if line.state == UNTRACKED else FAILED
+                line.settle(outcome, NO_LONGER_STOCKED_TRACKED)
+                continue
+            compute_target(line, settings)
+            delta = line.target - line.available
+            if not delta:
+                line.outcome = UNCHANGED
+                continue
+            changes.append(
+                {
+                    "inventoryItemId": line.item_gid,
+                    "locationId": settings.location_gid,
+                    "delta": delta,
+                }
+            )
+            sent.append(line)
+        if not changes:
+            return
+        content = json.dumps(
+            [(c["inventoryItemId"], c["delta"]) for c in changes], separators=(",", ":")
+        )
+        key = idempotency_key(
+            *settings.key_parts,
+            "adjust",
+            settings.location_gid,
+            hashlib.sha256(content.encode()).hexdigest(),
+        )
+        variables = {
+            "input": {"name": "available", "reason": "correction", "changes": changes},
+            "idempotencyKey": key,
+        }
+        if settings.reference_uri:
+            variables["input"]["referenceDocumentUri"] = settings.reference_uri
+        self.result.calls["set"] += 1
+        payload = self.client.mutate(
+            ADJUST_QUANTITIES, variables, "inventoryAdjustQuantities", raise_user_errors=False
+        )
+        errors = payload.get("userErrors") or []
+        for line in sent:
+            # Orders placed since the read lowered the result: its value is
+            # unknown, the next push reads it and writes it first.
+            line.available = None
+            if errors:
+                line.settle(FAILED, ADJUST_REFUSED, errors=shopify_messages(errors))
+                continue
+            line.outcome = PUSHED
+            line.pushed = line.adjusted = True
+            line.last_pushed = line.target
 
 
 def push_stock(client, settings, lines, on_batch=None):

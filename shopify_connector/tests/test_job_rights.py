@@ -182,3 +182,19 @@ class TestJobRights(OrderCase):
         self.assertEqual(run.user_id, self.manager)
         self.assertTrue(self.shop.order_shipping_product_id)
         self.assertTrue(self.shop.order_adjustment_product_id)
+
+    def test_a_shopify_administrator_tests_the_connection(self):
+        """Legitimate use: a Shopify / Administrator who is no system
+        administrator runs Test connection over RPC; the run is logged with
+        them as its user."""
+        from .test_shop import LOCATIONS, shop_info
+
+        self.assertFalse(self.manager._is_system())
+        self.graphql(shop_info(["read_orders"]), LOCATIONS)
+        result = self.rpc(self.manager, "shopify.shop", "action_test_connection", [self.shop.id])
+        self.assertEqual(result["params"]["type"], "warning")  # scopes are missing
+        self.assertEqual(self.shop.state, "connected")
+        run = self.env["shopify.run"].search(
+            [("shop_id", "=", self.shop.id), ("job", "=", "connection")], limit=1
+        )
+        self.assertEqual((run.state, run.user_id), ("done", self.manager))

@@ -7,7 +7,7 @@ SHOP_INFO = {
         "name": "Test Shop",
         "myshopifyDomain": SHOP_DOMAIN,
         "currencyCode": "EUR",
-        "plan": {"displayName": "Basic", "partnerDevelopment": False, "shopifyPlus": False},
+        "plan": {"publicDisplayName": "Basic", "partnerDevelopment": False, "shopifyPlus": False},
         "ianaTimezone": "Europe/Berlin",
         "taxesIncluded": True,
         "weightUnit": "KILOGRAMS",
