@@ -113,7 +113,9 @@ class WebhookDelivery:
         self.configure()
 
     # -- configuration ---------------------------------------------------
-    def configure(self, duplicates=0.0, drops=0.0, delay=0.0, shuffle=False, forged=0.0, seed=None):
+    def configure(
+        self, duplicates=0.0, drops=0.0, delay=0.0, shuffle=False, forged=0.0, seed=None
+    ):
         """Replace the fault plan (rates 0..1, ``delay`` in seconds)."""
         with self._cond:
             self.duplicates = float(duplicates)

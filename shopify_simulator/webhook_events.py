@@ -84,7 +84,9 @@ class WebhookEventsMixin:
                 self._emit_order(self._order(gid_value), "orders/edited", "orders/updated")
             elif kind == "Product":
                 product = self.store.get(gid_value)
-                self.webhooks.emit("products/update", payloads.product_payload(self.store, product))
+                self.webhooks.emit(
+                    "products/update", payloads.product_payload(self.store, product)
+                )
         return result
 
     def set_price(self, sku, *args, **kwargs):

@@ -5,8 +5,9 @@ import json
 import pytest
 import requests
 
-from shopify_api import stock
+from shopify_api import stock, stock_formula
 from shopify_api.client import ShopifyClient, reset_throttle_states
+from shopify_api.errors import ShopifyError
 from shopify_simulator import Simulator, SimulatorServer
 
 LOCATION = "gid://shopify/Location/1001"
@@ -37,7 +38,7 @@ LOCATION = "gid://shopify/Location/1001"
     ],
 )
 def test_target_quantity(kwargs, expected):
-    assert stock.target_quantity(**kwargs) == expected
+    assert stock_formula.target_quantity(**kwargs) == expected
 
 
 @pytest.mark.parametrize(
@@ -55,20 +56,20 @@ def test_target_quantity(kwargs, expected):
     ],
 )
 def test_order_committed_is_a_lower_bound(kwargs, expected):
-    assert stock.order_committed(**kwargs) == expected
+    assert stock_formula.order_committed(**kwargs) == expected
 
 
 def test_unimported_committed_is_per_order():
     # Netting per SKU would give max(0, 1 - 1) = 0 and oversell the unit.
-    assert stock.unimported_committed(1, [(0, 1)]) == 1
-    assert stock.unimported_committed(4, [(1, 3), (2, 2)]) == 1
-    assert stock.unimported_committed(0, [(2, 2)]) == 0
-    assert stock.unimported_committed(2) == 2
+    assert stock_formula.unimported_committed(1, [(0, 1)]) == 1
+    assert stock_formula.unimported_committed(4, [(1, 3), (2, 2)]) == 1
+    assert stock_formula.unimported_committed(0, [(2, 2)]) == 0
+    assert stock_formula.unimported_committed(2) == 2
 
 
 def test_repeated_messages_are_grouped_with_count_and_examples():
     items = [("Not sent: 503", f"SKU-{n}") for n in range(1690)] + [("Other", "X")]
-    groups = stock.group_messages(items)
+    groups = stock_formula.group_messages(items)
     assert groups == [("Not sent: 503", 1690, ["SKU-0", "SKU-1", "SKU-2"]), ("Other", 1, ["X"])]
 
 
@@ -222,7 +223,7 @@ def test_unstocked_variant_is_reported_or_activated(sim):
     lines = lines_for(sim, chosen, free=4)
     stock.push_stock(make_client(sim), settings(), lines)
     assert lines[0].outcome == stock.SKIPPED
-    assert "not stocked" in lines[0].reason
+    assert lines[0].reason == stock.NOT_STOCKED_HERE
     assert lines[1].outcome == stock.PUSHED
 
     lines = lines_for(sim, chosen, free=4)
@@ -253,7 +254,7 @@ def test_untracked_variant_is_skipped_or_switched_to_tracked(sim):
     lines = lines_for(sim, chosen, free=3)
     stock.push_stock(make_client(sim), settings(), lines)
     assert lines[0].outcome == stock.SKIPPED
-    assert "not tracked" in lines[0].reason
+    assert lines[0].reason == stock.NOT_TRACKED
 
     # The simulator does not implement inventoryItemUpdate yet: answer it here.
     client = make_client(sim)
@@ -274,6 +275,59 @@ def test_untracked_variant_is_skipped_or_switched_to_tracked(sim):
     assert tracked_ids == [chosen[0]["inventoryItem"]]
     assert lines[0].outcome == stock.PUSHED
     assert sim.store.get(chosen[0]["inventoryItem"])["tracked"] is True
+
+
+def test_refusals_carry_a_reason_code_and_shopify_s_own_text(sim):
+    chosen = variants(sim, 3)
+    client = make_client(sim)
+    mutate = client.mutate
+
+    refused = []
+
+    def refuse(doc, variables, payload_key, raise_user_errors=True):
+        if doc is not stock.SET_QUANTITIES or refused:
+            return mutate(doc, variables, payload_key, raise_user_errors)
+        refused.append(variables)  # the second item once; the others are sent again
+        errors = [
+            {"field": ["input", "quantities", "1", "quantity"], "message": "Zu groß", "code": "X"}
+        ]
+        return {"inventoryAdjustmentGroup": None, "userErrors": errors}
+
+    client.mutate = refuse
+    lines = lines_for(sim, chosen, free=4)
+    stock.push_stock(client, settings(mode="all"), lines)
+    assert [line.outcome for line in lines] == [stock.PUSHED, stock.FAILED, stock.PUSHED]
+    assert lines[1].reason == stock.LINE_REFUSED
+    assert lines[1].reason_args == {"errors": "Zu groß"}
+    assert lines[0].reason is None
+
+    def refuse_all(doc, variables, payload_key, raise_user_errors=True):
+        errors = [{"field": ["input"], "message": "Try again later", "code": "INTERNAL"}]
+        return {"inventoryAdjustmentGroup": None, "userErrors": errors}
+
+    client.mutate = refuse_all
+    lines = lines_for(sim, chosen, free=5)
+    stock.push_stock(client, settings(mode="all"), lines)
+    assert {(line.reason, line.reason_args["errors"]) for line in lines} == {
+        (stock.BATCH_REFUSED, "Try again later")
+    }
+
+
+def test_a_push_stopped_by_shopify_names_the_error_on_every_line_left(sim):
+    chosen = variants(sim, 2)
+    client = make_client(sim)
+    stopped = ShopifyError("Shopify is unavailable.")
+
+    def unavailable(doc, variables, payload_key, raise_user_errors=True):
+        raise stopped
+
+    client.mutate = unavailable
+    lines = lines_for(sim, chosen, free=2)
+    result = stock.push_stock(client, settings(mode="all"), lines)
+    assert result.error is stopped
+    assert [(line.outcome, line.reason) for line in lines] == [(stock.FAILED, stock.NOT_SENT)] * 2
+    assert lines[0].reason_args == {"error": stopped}
+    assert lines[0].target == 2, "what Odoo would publish, for the stock differences"
 
 
 def test_stale_to_the_end_is_corrected_by_difference_and_cannot_oversell(sim, monkeypatch):

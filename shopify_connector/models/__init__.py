@@ -6,7 +6,7 @@ from . import shopify_shop_orders, sale_order, sale_order_line, res_partner
 from . import sale_order_identity
 from . import product_template, product_product
 from . import shopify_variant_price, shopify_shop_catalog
-from . import shopify_shop_stock, shopify_shop_stock_quantities
+from . import shopify_shop_stock, shopify_shop_stock_quantities, shopify_shop_stock_log
 from . import shopify_stock_route, shopify_stock_discrepancy
 from . import stock_picking, delivery_carrier
 from . import shopify_shop_webhooks, shopify_webhook_event

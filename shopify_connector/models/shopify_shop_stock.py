@@ -10,9 +10,6 @@ from .shopify_run import JobAlreadyRunning
 
 _logger = logging.getLogger(__name__)
 
-# Per-item messages kept in a run for skipped variants (failures are all kept).
-MAX_SKIP_MESSAGES = 200
-
 
 class ShopifyShop(models.Model):
     _inherit = "shopify.shop"  # pylint: disable=consider-merging-classes-inherited
@@ -135,9 +132,17 @@ class ShopifyShop(models.Model):
 
         The fetch is a run of its own (with its own counts), under the order
         lock; when another worker is fetching orders right now, that fetch
-        does the job and this push goes on.
+        does the job and this push goes on.  The fetch's run is kept with its
+        final state whatever happens: created and, in a background run,
+        committed before the fetch, and ended Failed with the reason when the
+        fetch fails (its unfinished part rolled back, as in any failed run).
+
+        Returns False when the fetch failed: the orders Odoo knows may then be
+        stale (shipped or changed in Shopify since), and the push covers none
+        of Shopify's committed units with them (see ``_stock_push``).
         """
         Run = self.env["shopify.run"].sudo()
+        committing = bool(self.env.context.get("shopify_commit"))
         try:
             with Run._job_lock(self.id, "orders"):
                 order_run = Run.create(
@@ -149,15 +154,75 @@ class ShopifyShop(models.Model):
                     }
                 )
                 calls = client.stats["calls"]
-                self._fetch_orders(order_run, client)
-                order_run._finish(api_calls=client.stats["calls"] - calls)
+                fetched = self._stock_fetch_orders(order_run, client, committing)
+                order_run._finish(
+                    None if fetched else "failed", api_calls=client.stats["calls"] - calls
+                )
                 # the push's run counts only its own calls from here on
                 client.stats["calls"] = calls
+                if committing:
+                    # safe: the fetch's run ends here, recorded with its final state
+                    self.env.cr.commit()  # pylint: disable=invalid-commit
         except JobAlreadyRunning:
             run._log(
                 self.env._("Orders are being fetched by another run; the push goes on."),
                 level="info",
             )
+            return True
+        if not fetched:
+            run._log(
+                self.env._(
+                    "The orders could not be fetched before the push (see the run "
+                    "'%(run)s'). Odoo's orders may be out of date, so all units Shopify has "
+                    "committed are subtracted from what is published, including those Odoo "
+                    "has reserved: less is published until a fetch succeeds.",
+                    run=order_run.name,
+                ),
+                level="warning",
+            )
+        return fetched
+
+    def _stock_fetch_orders(self, order_run, client, committing):
+        """The order fetch of ``_shopify_before_stock_push``; True when it ran
+        to the end (orders that failed on their own are in its counts).
+
+        A background run commits the record of the fetch before it starts
+        (the fetch commits page by page, and a failure rolls back to the last
+        commit); otherwise the fetch runs in a savepoint, which a failure
+        rolls back without touching the run record.
+        """
+        try:
+            if committing:
+                # safe: only the new run record and nothing of the push yet
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+                self._fetch_orders(order_run, client)
+            else:
+                with self.env.cr.savepoint():
+                    self._fetch_orders(order_run, client)
+        except Exception as exc:  # whatever stops the fetch, its run says why
+            if committing:
+                self.env.cr.rollback()
+            order_run._log(self._stock_fetch_failure(order_run, exc))
+            return False
+        return True
+
+    def _stock_fetch_failure(self, order_run, exc):
+        """The message and failure code of a fetch that stopped on ``exc``."""
+        order_run.failure_code = getattr(exc, "code", None) or "error"
+        if isinstance(exc, ShopifyError):
+            return self._shopify_error_message(exc)
+        if isinstance(exc, (UserError, ValidationError)):
+            return str(exc.args[0]) if exc.args else str(exc)
+        _logger.exception(
+            "Order fetch %s before a stock push of shop %s crashed", order_run.id, self.id
+        )
+        order_run.failure_code = "crash"
+        return self.env._(
+            "The job stopped on an unexpected error (%(error)s). Nothing of the "
+            "unfinished part was saved; the next run tries again. If it keeps "
+            "happening, show the server log to your Odoo administrator.",
+            error=type(exc).__name__,
+        )
 
     # ------------------------------------------------------------------
     # Configuration
@@ -213,7 +278,10 @@ class ShopifyShop(models.Model):
     def _stock_push(self, run, client, mode):
         self.ensure_one()
         self._stock_check_config()
-        self._shopify_before_stock_push(run, client)
+        # A failed fetch leaves Odoo's orders possibly stale: none of them covers
+        # Shopify's committed units then (publishing less cannot oversell). An
+        # override returning nothing keeps the orders as they are.
+        orders_current = self._shopify_before_stock_push(run, client) is not False
         now = fields.Datetime.now()
         totals = defaultdict(int)
         calls = defaultdict(int)
@@ -221,7 +289,9 @@ class ShopifyShop(models.Model):
         rows = self._stock_variant_rows()
         location = self.stock_location_id
 
-        lines, problems = self._stock_lines(location, self.stock_warehouse_ids, rows)
+        lines, problems = self._stock_lines(
+            location, self.stock_warehouse_ids, rows, orders_current=orders_current
+        )
         stored = 0
 
         def store(batch):
@@ -241,7 +311,11 @@ class ShopifyShop(models.Model):
         for route in self.stock_route_ids.filtered("active"):
             # Extra pairs keep no figures per variant: read the location first.
             route_lines, problems = self._stock_lines(
-                route.location_id, route.warehouse_ids, rows, known=False
+                route.location_id,
+                route.warehouse_ids,
+                rows,
+                known=False,
+                orders_current=orders_current,
             )
             self._stock_report_problems(run, problems, totals, route.location_id)
             try:
@@ -280,59 +354,6 @@ class ShopifyShop(models.Model):
                 ),
             }
         )
-
-    def _stock_report_problems(self, run, problems, totals, location=None):
-        messages = []
-        for row, reason in problems:
-            totals["skipped"] += 1
-            messages.append(
-                (self._stock_message(reason, location), row["sku"] or row["inventory_item_gid"])
-            )
-        self._stock_log_grouped(run, messages, "warning")
-
-    def _stock_message(self, reason, location=None):
-        if location and location != self.stock_location_id:
-            return f"{location.name}: {reason}"
-        return reason
-
-    def _stock_collect(self, run, result, totals, calls, errors, location=None):
-        for name, count in result.calls.items():
-            calls[name] += count
-        if result.error is not None:
-            errors.append(result.error)
-        failed, skipped, adjusted = [], [], []
-        for line in result.lines:
-            totals[line.outcome] += 1
-            if line.outcome == stock.FAILED:
-                failed.append((self._stock_message(line.reason, location), line.reference))
-            elif line.outcome == stock.SKIPPED:
-                skipped.append((self._stock_message(line.reason, location), line.reference))
-            elif line.adjusted:
-                adjusted.append(
-                    (self._stock_message(self._stock_adjusted_note(), location), line.reference)
-                )
-        self._stock_log_grouped(run, failed, "error")
-        self._stock_log_grouped(run, skipped + adjusted, "warning")
-
-    def _stock_adjusted_note(self):
-        return self.env._(
-            "Shopify's quantity changed during every attempt (orders being placed): it was "
-            "corrected by the difference, which cannot sell more than Odoo can deliver, and "
-            "is read and written first by the next push."
-        )
-
-    def _stock_log_grouped(self, run, messages, level):
-        """One run message per distinct text, with a count and a few example
-        SKUs (at most MAX_SKIP_MESSAGES messages per call)."""
-        for message, count, references in stock.group_messages(messages)[:MAX_SKIP_MESSAGES]:
-            if count > 1:
-                message = self.env._(
-                    "%(count)s variants: %(message)s (for example %(examples)s)",
-                    count=count,
-                    message=message,
-                    examples=", ".join(references),
-                )
-            run._log(message, level=level, reference=references[0] if references else None)
 
     # ------------------------------------------------------------------
     # Compare (for the discrepancy report)

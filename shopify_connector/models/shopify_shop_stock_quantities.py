@@ -8,6 +8,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..shopify_api import stock
+from ..shopify_api.stock_formula import order_committed
 
 
 class ShopifyShop(models.Model):
@@ -72,7 +73,7 @@ class ShopifyShop(models.Model):
         Shopify still counts an order's units as committed until it fulfils
         them: Odoo knows that from the order's fulfilment status at its last
         import and from the deliveries pushed to or shipped in Shopify
-        (``stock.order_committed``, a lower bound).  Orders without a
+        (``stock_formula.order_committed``, a lower bound).  Orders without a
         reservation cover nothing, so they are not listed.
         """
         self.ensure_one()
@@ -148,7 +149,7 @@ class ShopifyShop(models.Model):
             open_qty,
             shipped,
         ) in self.env.cr.fetchall():
-            committed = stock.order_committed(ordered, shipped, status, bool(cancelled), open_qty)
+            committed = order_committed(ordered, shipped, status, bool(cancelled), open_qty)
             result[product_id].append((committed, reserved or 0.0))
         return dict(result)
 
@@ -187,9 +188,12 @@ class ShopifyShop(models.Model):
             key_parts=("stock", self.id, run.id if run else "compare"),
         )
 
-    def _stock_lines(self, location, warehouses, rows, known=True):
+    def _stock_lines(self, location, warehouses, rows, known=True, orders_current=True):
         """StockLines of ``rows``; with ``known``, the Shopify figures stored on
         the variants for ``location`` are trusted as last known values.
+        Without ``orders_current`` (the order fetch before the push failed), no
+        imported order covers Shopify's committed units: all are subtracted,
+        and every line with committed units is read again before the push.
 
         Returns (lines, problems): problems are (row, reason) of variants that
         cannot be published.
@@ -203,7 +207,7 @@ class ShopifyShop(models.Model):
                 by_product[row["product_id"]].append(row)
         product_ids = list(by_product)
         free = self._stock_free_quantities(warehouses, product_ids)
-        orders = self._stock_shop_orders(warehouses, product_ids)
+        orders = self._stock_shop_orders(warehouses, product_ids) if orders_current else {}
         lines = []
         for product_id, product_rows in by_product.items():
             if len(product_rows) > 1:
@@ -255,7 +259,7 @@ class ShopifyShop(models.Model):
                 line.committed,
                 line.state,
                 line.target if line.pushed else None,
-                (line.reason or None) if line.outcome in (stock.FAILED, stock.SKIPPED) else None,
+                self._stock_note(line),
             )
             for line in lines
         ]
@@ -306,6 +310,13 @@ class ShopifyShop(models.Model):
             )
         )
         self.env["shopify.variant"].invalidate_model()
+
+    def _stock_note(self, line):
+        """The stock note of a skipped or failed line (a sentence of the reason
+        code, or the text Odoo gave for it), else None."""
+        if line.outcome not in (stock.FAILED, stock.SKIPPED) or not line.reason:
+            return None
+        return self._stock_line_text(line)
 
     def _stock_refresh_odoo_qty(self):
         """What Odoo would publish now at the connected location, from Odoo's

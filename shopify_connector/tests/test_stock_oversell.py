@@ -1,10 +1,15 @@
 """No oversell at scale: committed units subtracted order by order, items that
 stay stale left safe, drift read from Shopify written back, honest logs."""
 
-from odoo.tests import tagged
+from unittest.mock import patch
 
+from odoo.tests import tagged
+from odoo.tools.translate import code_translations
+
+from ..shopify_api import stock
+from ..shopify_api.errors import ServerError
 from .test_reliability import LOCATION_GID, SimulatorCase
-from .test_stock_sync import StockCase
+from .test_stock_sync import FakeInventory, StockCase
 
 
 @tagged("post_install", "-at_install")
@@ -159,6 +164,67 @@ class TestHonestLog(StockCase):
         self.assertIn("3 variants", errors.message)
         self.assertIn("Try again later", errors.message)
 
+    def test_every_reason_code_has_a_sentence(self):
+        error = ServerError("HTTP 503", status=503)
+        args = {"errors": "Shopify-Text", "error": error}
+        texts = {code: self.shop._stock_reason_text(code, args) for code in stock.REASONS}
+        for code, text in texts.items():
+            self.assertNotEqual(text, code)
+            self.assertTrue(text.endswith((".", "Shopify-Text")), text)
+        self.assertEqual(len(set(texts.values())), len(texts), "one sentence per reason")
+        # Shopify's own text quoted as sent; the stopping error in the client's words
+        self.assertTrue(texts[stock.LINE_REFUSED].endswith(": Shopify-Text"))
+        self.assertIn(self.shop._shopify_error_message(error), texts[stock.NOT_SENT])
+
+    def test_reasons_reach_the_log_in_the_user_s_language(self):
+        german = {
+            "Shopify refused the quantity: %(errors)s": (
+                "Shopify hat die Menge abgelehnt: %(errors)s"
+            ),
+            "The variant is not stocked at the Shopify location.": (
+                "Die Variante ist am Shopify-Standort nicht vorrätig."
+            ),
+        }
+        self.env["res.lang"]._activate_lang("de_DE")
+        key = ("shopify_connector", "de_DE")
+        known = code_translations.get_python_translations(*key)
+        self.startPatcher(
+            patch.dict(code_translations.python_translations, {key: {**known, **german}})
+        )
+        original = FakeInventory._StockSetQuantities
+
+        def refuse_second(variables):
+            quantities = variables["input"]["quantities"]
+            if quantities[0]["inventoryItemId"] != self.item(0) or len(quantities) < 2:
+                return original(self.fake, variables)
+            error = {
+                "field": ["input", "quantities", "1", "quantity"],
+                "message": "Menge größer als erlaubt",
+                "code": "INVALID_QUANTITY",
+            }
+            return {
+                "inventorySetQuantities": {"inventoryAdjustmentGroup": None, "userErrors": [error]}
+            }
+
+        self.fake._StockSetQuantities = refuse_second
+        del self.fake.levels[self.item(2)]  # not stocked at the location
+        for product in self.products:
+            self.put(product, 3)
+        run = self.shop.with_context(lang="de_DE")._run_job("stock_all")
+        self.assertEqual((run.count_updated, run.count_failed, run.count_skipped), (1, 1, 1))
+        by_sku = {m.reference: m for m in run.message_ids}
+        # Shopify's own text stays as Shopify sent it, inside the translated sentence
+        self.assertEqual(
+            by_sku["SKU-1"].message, "Shopify hat die Menge abgelehnt: Menge größer als erlaubt"
+        )
+        self.assertEqual(by_sku["SKU-1"].level, "error")
+        self.assertEqual(
+            by_sku["SKU-2"].message, "Die Variante ist am Shopify-Standort nicht vorrätig."
+        )
+        self.assertEqual(self.variants[1].stock_note, by_sku["SKU-1"].message)
+        self.assertEqual(self.variants[2].stock_note, by_sku["SKU-2"].message)
+        self.assertFalse(self.variants[0].stock_note)
+
 
 @tagged("post_install", "-at_install")
 class TestDifferencesNow(StockCase):
@@ -175,3 +241,95 @@ class TestDifferencesNow(StockCase):
         self.assertEqual(row.sku, "SKU-0")
         self.assertEqual((row.odoo_qty, row.shopify_available, row.oversellable), (4, 9, 5))
         self.assertFalse(self.fake.set_calls()[1:], "nothing written to Shopify")
+
+
+class CommitPoints:
+    """``commit`` and ``rollback`` of a background run inside the test's
+    transaction: a commit sets a savepoint, a rollback returns to the last one,
+    so that what a real rollback would drop is dropped."""
+
+    def __init__(self, cr):
+        self.cr, self.commits, self.rollbacks = cr, 0, 0
+        self.commit()
+
+    def commit(self):
+        self.cr.flush()
+        self.commits += 1
+        self.cr.execute(f'SAVEPOINT "background_commit_{self.commits}"')
+
+    def rollback(self):
+        self.rollbacks += 1
+        self.cr.clear()
+        self.cr.execute(f'ROLLBACK TO SAVEPOINT "background_commit_{self.commits}"')
+
+
+@tagged("post_install", "-at_install")
+class TestFetchBeforePush(StockCase):
+    """The order fetch before a push fails (503 until the retries are spent):
+    its run stays with its final state, and the push goes on publishing what
+    cannot oversell with orders that may be out of date."""
+
+    def setUp(self):
+        super().setUp()
+        self.put(self.products[0], 10)
+        self.shop_order(self.products[0], 2)  # imported, reserved, not shipped
+        self.fake.stock(self.item(0), available=8, committed=2)
+
+    def order_runs(self):
+        return self.env["shopify.run"].search(
+            [("shop_id", "=", self.shop.id), ("job", "=", "orders")]
+        )
+
+    def assert_fetch_failed_and_push_safe(self, run, order_run):
+        self.assertEqual(order_run.state, "failed")
+        self.assertTrue(order_run.ended_at)
+        self.assertEqual(order_run.failure_code, "server_error")
+        self.assertEqual(len(order_run.message_ids), 1)
+        self.assertEqual(order_run.message_ids.level, "error")
+        # 503 answered until the client's retries were spent, one wait each
+        asked = len([c for c in self.fake.calls if c[0] == "OrdersPage"])
+        self.assertGreater(asked, 2)
+        self.assertEqual(len(self.sleeps), asked - 1)
+        self.assertEqual(order_run.api_calls, asked)
+        self.assertEqual(run.state, "done", run.message_ids.mapped("message"))
+        warning = run.message_ids.filtered(lambda m: m.level == "warning")
+        self.assertIn("could not be fetched", warning.message)
+        self.assertIn(order_run.name, warning.message)
+        # all of Shopify's committed units subtracted, the imported order's too:
+        # 10 - 2 reserved - 2 committed (publishing less, never more)
+        self.assertEqual(self.fake.available(self.item(0)), 6)
+
+    def test_failed_fetch_keeps_its_run_in_a_synchronous_push(self):
+        self.fake.unavailable.add("OrdersPage")
+        run = self.push("changed")
+        order_run = self.order_runs()
+        self.assertEqual(len(order_run), 1, "the fetch's run is kept")
+        self.assert_fetch_failed_and_push_safe(run, order_run)
+
+        # Shopify answers again: the imported order covers its units again.
+        self.fake.unavailable.clear()
+        run = self.push("changed")
+        self.assertEqual(self.order_runs()[:1].state, "done")
+        self.assertFalse(run.message_ids.filtered(lambda m: m.level == "warning"))
+        self.assertEqual(self.fake.available(self.item(0)), 8)
+
+    def test_failed_fetch_keeps_its_run_in_a_background_push(self):
+        self.fake.unavailable.add("OrdersPage")
+        points = CommitPoints(self.env.cr)
+        with (
+            patch.object(self.env.cr, "commit", points.commit),
+            patch.object(self.env.cr, "rollback", points.rollback),
+        ):
+            run = self.shop.with_context(shopify_commit=True)._run_job("stock_changed")
+            self.assertEqual(points.rollbacks, 1, "the failed fetch rolled back its part")
+            order_run = self.order_runs()
+            self.assertEqual(len(order_run), 1, "the fetch's run is kept")
+            self.assert_fetch_failed_and_push_safe(run, order_run)
+            # A crash now loses nothing of the fetch's run: its final state was
+            # committed when the fetch ended.
+            self.env.flush_all()
+            points.rollback()
+        order_run = self.order_runs()
+        self.assertEqual(len(order_run), 1)
+        self.assertEqual((order_run.state, order_run.failure_code), ("failed", "server_error"))
+        self.assertEqual(order_run.message_ids.level, "error")

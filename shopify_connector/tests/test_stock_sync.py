@@ -19,7 +19,8 @@ class FakeInventory:
     ``levels``: {item gid: {"available", "committed", "on_hand"}}; an item
     missing there is not stocked at the location; ``untracked`` holds items
     whose inventory is not tracked.  ``lose_answers`` names operations whose
-    next answer is replaced by HTTP 500 after it was applied.
+    next answer is replaced by HTTP 500 after it was applied; ``unavailable``
+    names operations answered HTTP 503 every time.
     """
 
     def __init__(self):
@@ -30,6 +31,7 @@ class FakeInventory:
         self.applied_sets = 0
         self.before_set = None  # callable run before a set is applied (a customer buys)
         self.lose_answers = []
+        self.unavailable = set()
 
     def stock(self, item, available=0, committed=0):
         self.levels[item] = {"available": available, "committed": committed}
@@ -50,6 +52,8 @@ class FakeInventory:
         name = _OPERATION.match(body["query"]).group(1)
         variables = body.get("variables") or {}
         self.calls.append((name, variables))
+        if name in self.unavailable:
+            return 503, {}, json.dumps({"errors": "Service Unavailable"})
         data = getattr(self, "_" + name)(variables)
         status = 200
         if name in self.lose_answers:

@@ -5,6 +5,7 @@ the repair of the subscriptions. The route itself: test_webhook_http.py."""
 import json
 from unittest.mock import patch
 
+from odoo import Command, sql_db
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user
 from odoo.tools import mute_logger
@@ -208,6 +209,155 @@ class TestProcessing(WebhookCase):
         self.process()
         self.assertEqual(set(self.events().mapped("state")), {"ignored"})
         self.assertFalse(self.mock.calls)
+
+    def test_a_change_made_in_the_second_of_the_imported_state_is_read(self):
+        self.deliver("orders/create", event_id="e-1")
+        self.graphql({"order": order_node("simple_paid", updatedAt="2026-03-02T12:00:00Z")})
+        self.process()
+        sale = self.order_sales()
+        calls = len(self.mock.calls)
+        # cancelled in the same second: Shopify's timestamps have whole seconds
+        payload = {"id": 6100000001001, "updated_at": "2026-03-02T12:00:00Z"}
+        self.deliver("orders/cancelled", payload=payload, event_id="e-2")
+        self.graphql(
+            {
+                "order": order_node(
+                    "simple_paid",
+                    updatedAt="2026-03-02T12:00:00Z",
+                    cancelledAt="2026-03-02T12:00:00Z",
+                    cancelReason="CUSTOMER",
+                )
+            }
+        )
+        self.process()
+        self.assertEqual(len(self.mock.calls), calls + 1)
+        self.assertTrue(sale.shopify_cancelled)
+        self.assertEqual(sale.state, "cancel")
+
+
+class TestTwoWorkers(WebhookCase):
+    """Two workers on the same order: the per-order lock of the processing."""
+
+    OTHER_GID = "gid://shopify/Order/6100000002002"
+
+    def lock_in_another_worker(self, order_gid):
+        """A second database connection holding the order's lock, as a worker
+        importing that order does until it commits."""
+        worker = sql_db.db_connect(self.env.cr.dbname).cursor()
+        self.addCleanup(worker.close)
+        key = self.env["shopify.run"]._lock_key(self.shop.id, f"order:{order_gid}")
+        worker.execute("SELECT pg_try_advisory_xact_lock(%s)", [key])
+        self.assertTrue(worker.fetchone()[0])
+        return worker
+
+    def test_an_order_another_worker_imports_is_left_to_it_and_others_go_on(self):
+        self.deliver("orders/create", event_id="e-1")
+        other = {"id": 6100000002002, "admin_graphql_api_id": self.OTHER_GID}
+        self.deliver("orders/create", payload=other, event_id="e-2")
+        worker = self.lock_in_another_worker(ORDER_GID)
+        node = order_node("simple_paid", id=self.OTHER_GID)
+        node["name"] = "#2002"
+        self.graphql({"order": node})
+        self.process()
+        # the busy order: not read, not imported, still waiting; the other one done
+        self.assertEqual([q["variables"]["id"] for q in self.sent_queries()], [self.OTHER_GID])
+        self.assertFalse(self.order_sales())
+        first = self.events().filtered(lambda e: e.event_id == "e-1")
+        self.assertEqual((first.state, first.attempts), ("new", 0))
+        self.assertEqual(self.events().filtered(lambda e: e.event_id == "e-2").state, "done")
+        # a repeat arriving meanwhile is dropped; the other worker ends
+        self.deliver("orders/create", event_id="e-1")
+        worker.rollback()
+        self.graphql({"order": order_node("simple_paid")})
+        self.process()
+        self.assertEqual(len(self.order_sales()), 1)
+        self.assertEqual(first.state, "done")
+
+    def test_events_arriving_while_another_worker_imports_the_order_wait_for_it(self):
+        self.deliver("orders/create", event_id="e-1")
+        self.deliver("orders/paid", event_id="e-2")
+        worker = self.lock_in_another_worker(ORDER_GID)
+        self.deliver("orders/updated", event_id="e-3")
+        self.assertEqual(self.process(), 0)
+        self.assertFalse(self.mock.calls)
+        self.assertEqual(set(self.events().mapped("state")), {"new"})
+        worker.rollback()
+        # then the three events of the order are one unit: one read, one sale order
+        self.graphql({"order": order_node("simple_paid")})
+        self.assertEqual(self.process(), 3)
+        self.assertEqual(len(self.sent_queries()), 1)
+        self.assertEqual(len(self.order_sales()), 1)
+        self.assertEqual(len(self.events().run_id), 1)
+
+
+class TestStockPushAfterOrders(WebhookCase):
+    """The stock push that publishes what webhook orders reserved is debounced."""
+
+    def setUp(self):
+        super().setUp()
+        location = self.env["shopify.location"].create(
+            {
+                "shop_id": self.shop.id,
+                "name": "Hauptlager",
+                "shopify_gid": "gid://shopify/Location/1",
+            }
+        )
+        self.shop.write(
+            {
+                "stock_location_id": location.id,
+                "stock_warehouse_ids": [Command.set(self.env.ref("stock.warehouse0").ids)],
+            }
+        )
+        self.stock_schedule = self.shop.schedule_ids.filtered(lambda s: s.job == "stock_changed")
+        self.stock_schedule.active = True
+        self.cron = self.env.ref("shopify_connector.shopify_webhook_stock_cron")
+
+    def triggers(self):
+        return self.env["ir.cron.trigger"].search([("cron_id", "=", self.cron.id)])
+
+    def orders_arrive(self, *numbers):
+        for number in numbers:
+            gid = f"gid://shopify/Order/{number}"
+            self.deliver(
+                payload={"id": number, "admin_graphql_api_id": gid}, event_id=f"o-{number}"
+            )
+            node = order_node("simple_paid", id=gid)
+            node["name"] = f"#{number}"
+            self.graphql({"order": node})
+        self.process()
+
+    def push(self):
+        """Run the cron; the pushes it started (the push itself: test_stock_sync.py)."""
+        Shop = type(self.env["shopify.shop"])
+        with patch.object(Shop, "_stock_push_changed", autospec=True) as push:
+            self.env["shopify.shop"]._cron_stock_after_webhooks()
+        return push.call_count
+
+    def test_a_burst_of_webhook_orders_causes_one_changed_stock_push(self):
+        self.orders_arrive(7001, 7002, 7003)
+        self.assertEqual(
+            self.env["sale.order"].search_count([("shopify_shop_id", "=", self.shop.id)]), 3
+        )
+        self.assertEqual(len(self.triggers()), 1)
+        self.assertGreater(self.triggers().call_at, self.env.cr.now())
+        self.assertEqual(self.push(), 1)
+        run = self.env["shopify.run"].search(
+            [("shop_id", "=", self.shop.id), ("job", "=", "stock_changed")]
+        )
+        self.assertEqual((len(run), run.trigger), (1, "webhook"))
+        # nothing imported since: no second push
+        self.assertEqual(self.push(), 0)
+        # the next order after the push: asked for again, pushed again
+        self.triggers().unlink()  # the scheduler has run the cron
+        self.orders_arrive(7004)
+        self.assertEqual(len(self.triggers()), 1)
+        self.assertEqual(self.push(), 1)
+
+    def test_a_shop_whose_changed_stock_schedule_is_off_is_not_pushed(self):
+        self.stock_schedule.active = False
+        self.orders_arrive(7001)
+        self.assertFalse(self.triggers())
+        self.assertEqual(self.push(), 0)
 
 
 class TestSubscriptions(WebhookCase):

@@ -8,8 +8,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
-from shopify_api import webhooks
 
+from shopify_api import webhooks
 from shopify_simulator import FakeClock, Simulator, SimulatorServer
 from shopify_simulator.webhook_delivery import RETRY_DELAYS
 
@@ -188,9 +188,7 @@ def test_uninstalling_the_app_sends_app_uninstalled_and_revokes_its_tokens(shop,
     assert shop.execute("{ shop { name } }", token=token)["status"] == 401
 
 
-def test_a_refused_delivery_is_retried_with_backoff_then_the_subscription_deleted(
-    shop, receiver
-):
+def test_a_refused_delivery_is_retried_with_backoff_then_the_subscription_deleted(shop, receiver):
     receiver.statuses = [500]
     subscribe(shop, receiver.url, "ORDERS_CREATE")
     place(shop)
