@@ -272,7 +272,11 @@ def main():
     )
     ok = sales == distinct == len(placed) + 1 and len(seen) == len(placed)  # + warm-up
     if not ok:
-        print("  FAILED: an order is missing, unconfirmed or doubled")
+        print(
+            f"  FAILED: an order is doubled, or not all were confirmed within "
+            f"{WAIT_AFTER_LAST} s after the last was placed (events still waiting: "
+            f"{events.get('new', 0)})"
+        )
     return 0 if ok else 1
 
 

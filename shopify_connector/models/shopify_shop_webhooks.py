@@ -8,10 +8,10 @@ missed.
 """
 
 import logging
-from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
 
 from ..shopify_api import errors as api_errors
 from ..shopify_api import webhooks
@@ -21,9 +21,6 @@ from .shopify_shop_orders import split_list
 _logger = logging.getLogger(__name__)
 
 COUNTS = ("created", "updated", "unchanged", "skipped", "failed")
-# Seconds between the first order a webhook imported and the changed-stock
-# push that publishes what it reserved: the orders of a burst share one push.
-STOCK_PUSH_DELAY = 30
 
 
 class ShopifyRun(models.Model):
@@ -341,11 +338,14 @@ class ShopifyShop(models.Model):
         """
         sale = self._webhook_sale(order_gid)
         stamps = [event.resource_updated_at for event in events]
-        # strictly older only: Shopify's timestamps have whole seconds, so a
-        # change made in the second of the imported state must be read again
-        if sale.shopify_updated_at and all(stamps) and max(stamps) < sale.shopify_updated_at:
+        if (
+            sale.shopify_updated_at
+            and all(stamps)
+            and self._webhook_read_already(events, order_gid, max(stamps), sale.shopify_updated_at)
+        ):
             events._mark("done", run, self.env._("The order is imported in this state or newer."))
             return "unchanged"
+        read_at = self.env.cr.now()
         client = None
         try:
             with self.env.cr.savepoint():
@@ -372,11 +372,43 @@ class ShopifyShop(models.Model):
                 events._failed_attempt(self.env._("The import failed: see the run log."), run)
             else:
                 events._mark("ignored" if outcome == "ignored" else "done", run, note)
+                events.write({"order_read_at": read_at})
         if client is not None:
             run.api_calls += client.stats["calls"]
         if outcome in ("created", "updated"):
             self._webhook_stock_push_soon()
         return outcome
+
+    def _webhook_read_already(self, events, order_gid, newest, imported):
+        """Whether the imported state answers ``events`` without a new read.
+
+        An event of a change older than the imported state does not need one.
+        One of the same second may be newer (Shopify's timestamps have whole
+        seconds), unless it was received before an earlier processing of the
+        order began to read it: the change it reports was in that read.
+        Compared in the database, to the microsecond.
+        """
+        if newest < imported:
+            return True
+        if newest > imported:
+            return False
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT bool_and(event.received_at < last.read_at)
+                  FROM shopify_webhook_event event,
+                       (SELECT max(order_read_at) AS read_at FROM shopify_webhook_event
+                         WHERE shop_id = %(shop)s AND order_gid = %(order)s
+                           AND NOT id = ANY(%(ids)s)) last
+                 WHERE event.id = ANY(%(ids)s)
+                """,
+                shop=self.id,
+                order=order_gid,
+                ids=list(events.ids),
+            )
+        )
+        return bool(self.env.cr.fetchone()[0])
 
     def _webhook_import(self, client, run, order_gid, sale):
         """(outcome, note) of reading and importing one order."""
@@ -405,75 +437,3 @@ class ShopifyShop(models.Model):
         importer = self.env["sale.order"]._shopify_importer(self, run, client)
         outcome = next(iter(importer.import_page([node])))[0]
         return outcome, None
-
-    # ------------------------------------------------------------------
-    # Stock push after imported orders (debounced)
-    # ------------------------------------------------------------------
-    def _webhook_stock_push_soon(self):
-        """Ask for one changed-stock push ``STOCK_PUSH_DELAY`` seconds from now,
-        unless one is asked for already: the orders of a burst share it.
-
-        Only for a shop whose changed-stock schedule is on (the push that would
-        otherwise wait for its next run). Which shops to push is decided when
-        the cron runs, from the run log, so a trigger too many costs nothing.
-        """
-        self.ensure_one()
-        if not self._webhook_pushes_stock():
-            return
-        cron = self.env.ref("shopify_connector.shopify_webhook_stock_cron").sudo()
-        waiting = (
-            self.env["ir.cron.trigger"]
-            .sudo()
-            .search_count(
-                [("cron_id", "=", cron.id), ("call_at", ">=", fields.Datetime.now())], limit=1
-            )
-        )
-        if not waiting:
-            cron._trigger(fields.Datetime.now() + timedelta(seconds=STOCK_PUSH_DELAY))
-
-    def _webhook_pushes_stock(self):
-        """Whether the shop publishes changed stock on its own (set up, and its
-        changed-stock schedule on)."""
-        self.ensure_one()
-        return self._job_configured("stock_changed") and bool(
-            self.schedule_ids.filtered(
-                lambda schedule: schedule.job == "stock_changed" and schedule.active
-            )
-        )
-
-    def _webhook_stock_push_due(self):
-        """Whether a webhook imported or changed an order since the shop's last
-        stock push began."""
-        self.ensure_one()
-        Run = self.env["shopify.run"].sudo()
-        last = Run.search(
-            [("shop_id", "=", self.id), ("job", "in", ("stock_changed", "stock_all"))],
-            order="started_at desc, id desc",
-            limit=1,
-        )
-        domain = [
-            ("shop_id", "=", self.id),
-            ("job", "=", "orders"),
-            ("trigger", "=", "webhook"),
-            "|",
-            ("count_created", ">", 0),
-            ("count_updated", ">", 0),
-        ]
-        if last:
-            # a run begun after the push, or still counting orders after it began
-            domain += ["|", ("id", ">", last.id), ("write_date", ">=", last.started_at)]
-        return bool(Run.search_count(domain, limit=1))
-
-    @api.model
-    def _cron_stock_after_webhooks(self):
-        """The debounced push: one changed-stock run per shop whose orders came
-        by webhook since its last push."""
-        shops = self.search([("state", "=", "connected")])
-        for shop in shops:
-            if not (shop._webhook_pushes_stock() and shop._webhook_stock_push_due()):
-                continue
-            try:
-                shop._run_job("stock_changed", trigger="webhook")
-            except UserError as exc:  # pushing right now: that push or the next catches up
-                _logger.info("Stock push of %s after webhook orders skipped: %s", shop.name, exc)
-                shop._webhook_stock_push_soon()

@@ -59,6 +59,12 @@ class ShopifyWebhookEvent(models.Model):
     attempts = fields.Integer(readonly=True)
     next_attempt_at = fields.Datetime("Next attempt", readonly=True)
     processed_at = fields.Datetime(readonly=True)
+    order_read_at = fields.Datetime(
+        "Order read at",
+        readonly=True,
+        help="When the processing began that read the order from Shopify for this event: "
+        "a later event of the order received before then is answered by that read.",
+    )
     last_error = fields.Text(readonly=True)
     note = fields.Char(readonly=True)
     run_id = fields.Many2one("shopify.run", readonly=True, ondelete="set null", index=True)
@@ -171,7 +177,11 @@ class ShopifyWebhookEvent(models.Model):
             remaining = self._due_count()
             # safe: this unit (events, sale order, run counts) is complete;
             # the next one starts in a transaction of its own.
-            self.env["ir.cron"]._commit_progress(len(events), remaining=remaining)
+            time_left = self.env["ir.cron"]._commit_progress(len(events), remaining=remaining)
+            if time_left <= 0:
+                # the cron's time is used up: it runs again at once for the rest,
+                # and a worker never runs into its time limit
+                break
         if self._due_count(later=True):
             self._schedule_next()
         return done

@@ -234,6 +234,28 @@ class TestProcessing(WebhookCase):
         self.assertTrue(sale.shopify_cancelled)
         self.assertEqual(sale.state, "cancel")
 
+    def test_an_event_of_that_second_received_before_the_read_needs_no_new_read(self):
+        # orders/create is read at once; orders/paid of the same second had
+        # arrived before that read began (Shopify sends both together)
+        self.deliver("orders/create", event_id="e-1")
+        self.graphql({"order": order_node("simple_paid", updatedAt="2026-03-02T12:00:00Z")})
+        self.process()
+        payload = {"id": 6100000001001, "updated_at": "2026-03-02T12:00:00Z"}
+        self.deliver("orders/paid", payload=payload, event_id="e-2")
+        paid = self.events().filtered(lambda e: e.event_id == "e-2")
+        first = self.events().filtered(lambda e: e.event_id == "e-1")
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE shopify_webhook_event SET received_at = %s - interval '1 second' "
+            "WHERE id = %s",
+            [first.order_read_at, paid.id],
+        )
+        self.env.invalidate_all()
+        calls = len(self.mock.calls)
+        self.process()
+        self.assertEqual(len(self.mock.calls), calls, "answered by the earlier read")
+        self.assertEqual(paid.state, "done")
+
 
 class TestTwoWorkers(WebhookCase):
     """Two workers on the same order: the per-order lock of the processing."""
