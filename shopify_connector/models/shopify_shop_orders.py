@@ -73,9 +73,10 @@ class ShopifyShop(models.Model):
     # -- what is fetched ------------------------------------------------
     order_financial_statuses = fields.Char(
         "Payment statuses to import",
-        default="paid",
+        default="paid, partially_refunded",
         help="Only orders with one of these Shopify payment statuses are imported "
-        "(comma-separated): " + ", ".join(FINANCIAL_STATUSES) + ". Default: paid. "
+        "(comma-separated): " + ", ".join(FINANCIAL_STATUSES) + ". Default: paid, "
+        "partially_refunded (every order the customer paid for, refunded in part or not). "
         "Leave empty to import orders whatever their payment status.",
     )
     order_fulfillment_statuses = fields.Char(
@@ -194,7 +195,7 @@ class ShopifyShop(models.Model):
     )
     order_confirm_statuses = fields.Char(
         "Confirm orders with payment status",
-        default="paid",
+        default="paid, partially_refunded",
         help="Imported orders with one of these payment statuses (comma-separated) are "
         "confirmed at once, which reserves their stock. Other orders stay quotations "
         "and are confirmed when a later fetch finds them in such a status. Empty: "

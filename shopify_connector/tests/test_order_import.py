@@ -256,12 +256,13 @@ class TestOrderTotals(OrderCase):
         self.assertAlmostEqual(sale.shopify_presentment_total, 69.18, places=2)
 
     def test_units_removed_before_fulfilment_are_not_sold(self):
-        sale, __ = self.assertTotal(
-            "refunds_cancel_and_return",
-            69.40,
-            order_financial_statuses="partially_refunded",
-            order_confirm_statuses="partially_refunded",
+        """A partly refunded order is imported and confirmed with the settings a
+        new shop gets (the customer paid for it)."""
+        defaults = self.env["shopify.shop"].default_get(
+            ["order_financial_statuses", "order_confirm_statuses"]
         )
+        sale, __ = self.assertTotal("refunds_cancel_and_return", 69.40, **defaults)
+        self.assertEqual(sale.state, "sale")
         quantities = sale.order_line.filtered("shopify_line_gid").mapped("product_uom_qty")
         self.assertEqual(quantities, [2.0, 2.0, 1.0])
 
@@ -574,7 +575,12 @@ class TestOrdersFromSimulator(OrderCase):
     def test_simulator_orders_are_imported_once_with_shopify_totals(self):
         run = self.shop._run_job("orders")
         self.assertEqual(run.state, "done", run.message_ids.mapped("message"))
-        paid = [o for o in self.sim.store.all("Order") if o["displayFinancialStatus"] == "PAID"]
+        # the defaults import every order the customer paid for, partly refunded too
+        paid = [
+            o
+            for o in self.sim.store.all("Order")
+            if o["displayFinancialStatus"] in ("PAID", "PARTIALLY_REFUNDED")
+        ]
         sales = self.shop_orders()
         self.assertEqual(len(sales), len(paid))
         self.assertEqual(run.count_created, len(paid))
