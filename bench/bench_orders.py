@@ -80,7 +80,7 @@ def minimum_calls(orders, lines):
     the largest page whose requested cost stays within Shopify's 1000 points."""
     from graphql import parse
 
-    from shopify_api.orders import ORDERS_PAGE
+    from shopify_api.order_queries import ORDERS_PAGE
     from shopify_simulator.cost import requested_cost
     from shopify_simulator.schema import load_schema
 

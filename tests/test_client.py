@@ -22,7 +22,7 @@ from shopify_api.client import (
 )
 from shopify_api.document_costs import COSTS as DOCUMENT_COSTS
 from shopify_api.documents import document
-from shopify_api.orders import ORDERS_PAGE as REAL_ORDERS_PAGE
+from shopify_api.order_queries import ORDERS_PAGE as REAL_ORDERS_PAGE
 from shopify_api.shop_documents import SHOP_INFO
 
 URL = "https://myshop.myshopify.com/admin/api/2026-10/graphql.json"

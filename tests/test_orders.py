@@ -22,18 +22,20 @@ from graphql import (
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from shopify_api import orders
+from shopify_api import order_queries
 from shopify_api.client import ShopifyClient
-from shopify_api.orders import (
+from shopify_api.order_queries import (
     ORDER_LINE_ITEMS,
     ORDER_SHIPPING_LINES,
     ORDERS_PAGE,
     REFUND_LINE_ITEMS,
-    OrderPayloadError,
     build_order_query,
+    fetch_orders,
+)
+from shopify_api.orders import (
+    OrderPayloadError,
     delivery_date_from_tags,
     expected_total,
-    fetch_orders,
     lines_to_import,
     normalize_order,
     should_confirm,
@@ -753,4 +755,4 @@ def test_fetch_orders_through_the_real_client():
     assert all(len(o["refunds"][0]["refundLineItems"]["nodes"]) == 6 for o in fetched)
     sent = [json.loads(c.request.body) for c in responses.calls]
     assert sent[0]["variables"]["query"] == "financial_status:paid AND test:false"
-    assert sent[0]["variables"]["first"] == orders.ORDERS_PER_PAGE
+    assert sent[0]["variables"]["first"] == order_queries.ORDERS_PER_PAGE

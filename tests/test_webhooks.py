@@ -9,7 +9,7 @@ from datetime import datetime
 import pytest
 
 from shopify_api import webhooks
-from shopify_api.orders import ORDERS_PAGE
+from shopify_api.order_queries import ORDERS_PAGE
 
 SECRET = "app-client-secret"
 BODY = json.dumps(

@@ -2,7 +2,7 @@ from . import shopify_access_token, shopify_location, shopify_run, shopify_shop
 from . import shopify_shop_identity
 from . import shopify_shop_jobs, shopify_variant
 from . import shopify_schedule
-from . import shopify_shop_orders, sale_order, sale_order_line, res_partner
+from . import shopify_shop_orders, sale_order, shopify_refund, sale_order_line, res_partner
 from . import sale_order_identity
 from . import product_template, product_product
 from . import shopify_variant_price, shopify_shop_catalog

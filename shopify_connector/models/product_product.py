@@ -1,6 +1,6 @@
 from odoo import Command, api, fields, models
 
-from .sale_order import OrderImportError
+from .sale_order_checks import OrderImportError
 
 
 class ProductProduct(models.Model):

@@ -1,6 +1,6 @@
 """Safety of the order import: one bad order never hurts the others.
 
-Part of the order importer (``sale_order.ShopifyOrderImporter``): how a failed
+Part of the order importer (``sale_order_import.ShopifyOrderImporter``): how a failed
 order is logged (never failing itself), how far a rounding adjustment line
 may go (a larger difference is flagged for a person, not absorbed) and how
 texts shortened by the parser are reported.

@@ -23,7 +23,10 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..shopify_api import errors as api_errors
-from ..shopify_api.orders import build_order_query, fetch_orders
+from ..shopify_api.order_queries import (
+    build_order_query,
+    fetch_orders,
+)
 
 _logger = logging.getLogger(__name__)
 

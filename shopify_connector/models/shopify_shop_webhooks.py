@@ -15,7 +15,7 @@ from odoo.tools import SQL
 
 from ..shopify_api import errors as api_errors
 from ..shopify_api import webhooks
-from ..shopify_api.orders import complete_order
+from ..shopify_api.order_queries import complete_order
 from .shopify_shop_orders import split_list
 
 _logger = logging.getLogger(__name__)

@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 from .documents import document
-from .orders import ORDERS_PAGE
+from .order_queries import ORDERS_PAGE
 
 # Largest body accepted (bytes); Shopify's order payloads are far smaller.
 MAX_BODY = 1024 * 1024

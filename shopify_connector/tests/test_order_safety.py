@@ -11,7 +11,7 @@ from unittest.mock import patch
 
 from odoo.tools import mute_logger
 
-from ..models.sale_order import ShopifyOrderImporter
+from ..models.sale_order_import import ShopifyOrderImporter
 from ..shopify_api.orders import NOTE_MAX, TAG_MAX, TEXT_MAX
 from ..shopify_api.text import REPLACEMENT, TRUNCATED
 from .order_fixtures import order_node

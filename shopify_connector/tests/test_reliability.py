@@ -21,7 +21,7 @@ from odoo import Command
 from odoo.tests import tagged
 
 from ..shopify_api import client as shopify_client
-from ..shopify_api.orders import ORDERS_PER_PAGE
+from ..shopify_api.order_queries import ORDERS_PER_PAGE
 from .common import ShopifyCase
 
 try:
