@@ -26,6 +26,7 @@
         "views/shopify_menus.xml",
         "views/shopify_discrepancy_views.xml",
         "views/shopify_shop_webhook_views.xml",
+        "views/shopify_accounting_views.xml",
     ],
     "assets": {
         "web.assets_tests": ["shopify_connector/static/tests/tours/*.js"],

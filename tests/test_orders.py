@@ -100,10 +100,10 @@ def test_document_requested_cost_within_limit(schema, doc):
 
 
 def test_orders_page_cost_figures(schema):
-    """ORDERS_PAGE: 8 orders x (5 lines, 2 shipping lines, 5 lines per refund) = 947."""
+    """ORDERS_PAGE: 8 orders x (4 lines, 2 shipping lines, 5 refund lines, transactions) = 955."""
     requested_cost = _load_cost_function()
-    assert requested_cost(schema, ORDERS_PAGE.text, ORDERS_PAGE.variables) == 947
-    one_line_more = dict(ORDERS_PAGE.variables, lineItemsFirst=6)
+    assert requested_cost(schema, ORDERS_PAGE.text, ORDERS_PAGE.variables) == 955
+    one_line_more = dict(ORDERS_PAGE.variables, lineItemsFirst=5)
     assert requested_cost(schema, ORDERS_PAGE.text, one_line_more) > 1000
 
 
@@ -699,7 +699,7 @@ def test_fetch_orders_completes_every_nested_connection():
         assert [x["quantity"] for x in normalized["lines"][:12]] == [2] * 12
     names = [name for name, _id, _after in shop.calls]
     assert names.count("OrdersPage") == 2  # 11 orders, 8 per page
-    # 13 lines: first page of 5, then one follow-up page of 50 per order.
+    # 13 lines: first page of 4, then one follow-up page of 50 per order.
     assert names.count("OrderLineItems") == 11
     assert names.count("OrderShippingLines") == 11
     assert names.count("RefundLineItems") == 11
@@ -712,12 +712,12 @@ def test_fetch_orders_follows_several_follow_up_pages(monkeypatch):
     assert [len(o["lineItems"]["nodes"]) for o in fetched] == [120, 120]
     lines_calls = [(i, a) for n, i, a in shop.calls if n == "OrderLineItems"]
     assert lines_calls == [
-        (complete[0]["id"], "lineItems:5"),
-        (complete[0]["id"], "lineItems:55"),
-        (complete[0]["id"], "lineItems:105"),
-        (complete[1]["id"], "lineItems:5"),
-        (complete[1]["id"], "lineItems:55"),
-        (complete[1]["id"], "lineItems:105"),
+        (complete[0]["id"], "lineItems:4"),
+        (complete[0]["id"], "lineItems:54"),
+        (complete[0]["id"], "lineItems:104"),
+        (complete[1]["id"], "lineItems:4"),
+        (complete[1]["id"], "lineItems:54"),
+        (complete[1]["id"], "lineItems:104"),
     ]
     assert not any(n in ("OrderShippingLines", "RefundLineItems") for n, _i, _a in shop.calls)
 

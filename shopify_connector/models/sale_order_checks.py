@@ -131,7 +131,9 @@ class ShopifyOrderChecks:
         return True
 
     def _readjust_total(self, sale, order):
-        """After an edit in Shopify: the adjustment line follows, within the bound."""
+        """After an edit in Shopify: the lines carry Shopify's amounts for their
+        new quantities, and the adjustment line follows, within the bound."""
+        self._sync_line_money(sale, order)
         lines = [
             line
             for line in lines_to_import(order, self.shop.order_only_shipping)

@@ -109,6 +109,7 @@ class ShopifyOrderImporter(ShopifyOrderLifecycle, ShopifyOrderLines, ShopifyOrde
                 self._added = []
                 results.append((outcome, naive_utc(order["updated_at"])))
         self._confirm_created()
+        self.env["sale.order"]._shopify_sync_money_page(self, orders)
         yield from results
 
     def _confirm_created(self):
@@ -339,6 +340,7 @@ class ShopifyOrderImporter(ShopifyOrderLifecycle, ShopifyOrderLines, ShopifyOrde
         )
         if values:
             sale.write(values)
+        self._sync_unfulfilled(sale, order)
         if confirm:
             sale.action_confirm()
         changed = bool(values or confirm)

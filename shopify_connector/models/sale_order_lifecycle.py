@@ -95,14 +95,16 @@ class ShopifyOrderLifecycle:
             return_pickings, left = self.env["stock.picking"], {}
         for line, quantity in left.items():
             not_back.append(f"{quantity} x {line.product_id.display_name}")
-        credit_note = self._create_credit_note(sale, refunded) if refunded else False
+        credit_note = sale._shopify_refund_credit_note(self, order, refund, refunded)
         states = dict(self.env["stock.picking"]._fields["state"]._description_selection(self.env))
         parts = [
             self.env._("return %(picking)s (%(state)s)", picking=p.name, state=states[p.state])
             for p in return_pickings
         ]
-        if credit_note:
+        if credit_note and credit_note.state == "draft":
             parts.append(self.env._("draft credit note"))
+        elif credit_note:
+            parts.append(self.env._("credit note %(name)s", name=credit_note.name))
         if not returned:
             parts.append(self.env._("no stock change (not restocked in Shopify)"))
         summary = ", ".join(parts)

@@ -6,11 +6,15 @@ Part of the order importer (``sale_order_import.ShopifyOrderImporter``).
 from decimal import ROUND_HALF_UP, Decimal
 
 from odoo import Command
+from odoo.tools import float_round
 
+from ..shopify_api.order_money import discount_percent, line_amounts, shipping_amounts
 from ..shopify_api.orders import expected_total, total_difference
 from .sale_order_checks import OrderImportError
 
 _CENT = Decimal("0.01")
+# Key of the manual tax amounts of a line without tax (see ``_money_values``)
+_NO_TAX = "none"
 
 
 class ShopifyOrderLines:
@@ -112,13 +116,59 @@ class ShopifyOrderLines:
             result |= record
         return result
 
-    @staticmethod
-    def _discount_percent(discount, gross):
-        if not gross or not discount:
-            return 0.0
-        return float(discount * 100 / gross)
+    # -- Shopify's money on a sale order line ------------------------------------
+    def _money_values(self, amounts, price_unit, quantity, tax_lines, included, currency):
+        """Sale order line values that carry Shopify's ``amounts`` exactly.
 
-    def _order_lines(self, order, lines):
+        The line shows Shopify's unit price and its discounts as Odoo's
+        discount (percent of the original total); its untaxed amount and
+        taxes are Shopify's, given to Odoo's tax engine as manual tax amounts
+        (``extra_tax_data``): Odoo takes them whatever the company's tax
+        rounding (per line or per tax), the invoice of the line inherits them,
+        and Odoo drops them by itself as soon as someone changes the line's
+        price, discount, quantity or taxes. ``tax_lines``: Shopify's tax lines
+        of the line (their rates), ``amounts["taxes"]`` their amounts.
+        """
+        price_unit = float(price_unit)
+        discount = float_round(
+            discount_percent(amounts["discount"], amounts["gross"]),
+            precision_digits=self.env["decimal.precision"].precision_get("Discount"),
+        )
+        values = {"price_unit": price_unit, "discount": discount, "extra_tax_data": False}
+        manual = {}
+        for tax_line, amount in zip(tax_lines, amounts["taxes"]):
+            tax = self.taxes.get((tax_line["rate"], included))
+            if tax is None:
+                return values  # Odoo computes the taxes itself
+            key = str(tax.id)
+            manual[key] = manual.get(key, Decimal(0)) + amount
+        untaxed = float(amounts["untaxed"])
+        manual = {
+            key: {"base_amount_currency": untaxed, "tax_amount_currency": float(amount)}
+            for key, amount in manual.items()
+        }
+        # Odoo applies manual amounts only when every tax of the line has one:
+        # a line without tax says so with an entry for no tax
+        values["extra_tax_data"] = {
+            "manual_total_excluded_currency": untaxed,
+            "manual_tax_amounts": manual or {_NO_TAX: {}},
+            "currency_id": currency.id,
+            "price_unit": price_unit,
+            "discount": discount,
+            "quantity": float(quantity),
+        }
+        return values
+
+    def _line_money(self, order, line, quantity, currency):
+        """Values for ``quantity`` units of Shopify's order ``line`` (see ``_money_values``)."""
+        included = order["taxes_included"]
+        amounts = line_amounts(line, quantity, included)
+        return self._money_values(
+            amounts, line["unit_price"], quantity, line["taxes"], included, currency
+        )
+
+    def _order_lines(self, order, lines, currency=None):
+        currency = currency or self._pricelist(order)[1]
         included = order["taxes_included"]
         commands, created = [], []
         Product = self.env["product.product"]
@@ -128,33 +178,31 @@ class ShopifyOrderLines:
             product, is_new = Product._shopify_line_product(self, order, line, taxes)
             if is_new:
                 created.append(product)
-            commands.append(
-                Command.create(
-                    {
-                        "product_id": product.id,
-                        "name": line["name"],
-                        "product_uom_qty": line["quantity"],
-                        "price_unit": float(line["unit_price"]),
-                        "discount": self._discount_percent(
-                            line["discount"], line["unit_price"] * line["ordered_quantity"]
-                        ),
-                        "tax_ids": [Command.set(taxes.ids)],
-                        "shopify_line_gid": line["gid"],
-                    }
-                )
-            )
+            values = {
+                "product_id": product.id,
+                "name": line["name"],
+                "product_uom_qty": line["quantity"],
+                "tax_ids": [Command.set(taxes.ids)],
+                "shopify_line_gid": line["gid"],
+                **self._line_money(order, line, line["quantity"], currency),
+            }
+            if line.get("unfulfilled_quantity") is not None:
+                values["shopify_unfulfilled_qty"] = line["unfulfilled_quantity"]
+            commands.append(Command.create(values))
         for ship in order["shipping_lines"]:
             what = self.env._("the shipping %(title)s", title=ship["title"])
             taxes = self._line_taxes(ship["taxes"], included, what)
+            amounts = shipping_amounts(ship, included)
             commands.append(
                 Command.create(
                     {
                         "product_id": self.shop.order_shipping_product_id.id,
                         "name": ship["title"] or self.shop.order_shipping_product_id.name,
                         "product_uom_qty": 1,
-                        "price_unit": float(ship["price"]),
-                        "discount": self._discount_percent(ship["discount"], ship["price"]),
                         "tax_ids": [Command.set(taxes.ids)],
+                        **self._money_values(
+                            amounts, ship["price"], 1, ship["taxes"], included, currency
+                        ),
                     }
                 )
             )
@@ -171,6 +219,30 @@ class ShopifyOrderLines:
                 )
             )
         return commands, created
+
+    def _sync_line_money(self, sale, order):
+        """After an edit in Shopify: the lines of ``sale`` that follow a Shopify
+        line carry Shopify's amounts for their quantity now."""
+        by_gid = {line["gid"]: line for line in order["lines"]}
+        for sol in sale.order_line.filtered("shopify_line_gid"):
+            line = by_gid.get(sol.shopify_line_gid)
+            if line is None:
+                continue
+            quantity = Decimal(str(sol.product_uom_qty))
+            values = self._line_money(order, line, quantity, sale.currency_id)
+            changed = {key: value for key, value in values.items() if sol[key] != value}
+            if changed:
+                sol.write(changed)
+
+    def _sync_unfulfilled(self, sale, order):
+        """Store Shopify's unfulfilled units per line (the stock push subtracts
+        what Shopify still holds for the order)."""
+        by_gid = {line["gid"]: line for line in order["lines"]}
+        for sol in sale.order_line.filtered("shopify_line_gid"):
+            line = by_gid.get(sol.shopify_line_gid)
+            quantity = line and line.get("unfulfilled_quantity")
+            if quantity is not None and sol.shopify_unfulfilled_qty != quantity:
+                sol.shopify_unfulfilled_qty = quantity
 
     def _target_total(self, order, lines):
         """What the sale order must total, to the cent.

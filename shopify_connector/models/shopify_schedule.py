@@ -15,6 +15,7 @@ SCHEDULED_JOBS = [
     ("stock_changed", "Sync changed stock"),
     ("stock_all", "Sync all stock"),
     ("prices", "Update prices"),
+    ("payouts", "Import payouts"),
 ]
 # job: (active, interval in minutes, start time in hours)
 DEFAULTS = {
@@ -23,6 +24,7 @@ DEFAULTS = {
     "stock_changed": (True, 15, 0.0),
     "stock_all": (False, 1440, 3.0),
     "prices": (True, 60, 0.0),
+    "payouts": (False, 1440, 6.0),
 }
 # failures that retrying soon cannot fix: back off and tell an administrator
 PERSISTENT_FAILURES = {"authentication", "access_denied", "shop_not_found", "shop_unavailable"}

@@ -442,6 +442,8 @@ class ShopifyShop(models.Model):
                 "reinstall it.",
                 missing=", ".join(missing),
             )
+        checks = self._shopify_check_order_money(values["shopify_taxes_included"])
+        summary = " ".join([summary, *checks])
         values["connection_message"] = summary
         self.write(values)
         run._finish("done", summary=summary, api_calls=client.stats["calls"])

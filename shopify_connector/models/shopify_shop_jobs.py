@@ -33,6 +33,7 @@ JOB_METHODS = {
     "product_export": "_export_products",
     "product_import": "_import_products",
     "fulfillment": "_push_fulfillments",
+    "payouts": "_import_payouts",
 }
 
 # The groups a user needs, all of them, to start each job. Jobs not named

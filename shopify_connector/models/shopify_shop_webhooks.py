@@ -337,6 +337,11 @@ class ShopifyShop(models.Model):
         than the sale order's ``shopify_updated_at`` is not applied.
         """
         sale = self._webhook_sale(order_gid)
+        if not sale and self._shopify_order_committed(order_gid):
+            # another worker imported it after this transaction began: this
+            # transaction cannot see it, the next one does
+            events._defer_busy()
+            return None
         stamps = [event.resource_updated_at for event in events]
         if (
             sale.shopify_updated_at

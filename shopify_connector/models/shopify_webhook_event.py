@@ -9,7 +9,7 @@ commits after each.
 """
 
 import logging
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from odoo import api, fields, models
 from odoo.tools import SQL
@@ -22,6 +22,10 @@ _logger = logging.getLogger(__name__)
 # triggered again while events are due).
 BATCH_SIZE = 50
 ERROR_MAX = 2000
+# Seconds before the processing looks again at an order another worker was
+# importing (the webhook processing or the scheduled fetch, see
+# shopify_shop_order_lock.py).
+BUSY_RETRY = 2
 
 
 class ShopifyWebhookEvent(models.Model):
@@ -161,9 +165,11 @@ class ShopifyWebhookEvent(models.Model):
         runs = {}
         busy = []
         done = 0
+        exhausted = False
         while done < limit:
             events = self._claim(busy)
             if events is None:
+                exhausted = True
                 break
             if not events:
                 continue
@@ -182,8 +188,13 @@ class ShopifyWebhookEvent(models.Model):
                 # the cron's time is used up: it runs again at once for the rest,
                 # and a worker never runs into its time limit
                 break
+        if busy:
+            # left to the worker importing them: looked at again shortly
+            cron = self.env.ref("shopify_connector.shopify_webhook_cron").sudo()
+            cron._trigger(fields.Datetime.now() + timedelta(seconds=BUSY_RETRY))
         if self._due_count(later=True):
-            self._schedule_next()
+            # every due event claimed but the busy ones: no need to run at once
+            self._schedule_next(busy=bool(busy) and exhausted)
         return done
 
     def _due_domain_sql(self):
@@ -251,14 +262,47 @@ class ShopifyWebhookEvent(models.Model):
         return self.browse(sorted(ids))
 
     @api.model
-    def _schedule_next(self):
-        """Trigger the cron again when the first retry is due."""
+    def _schedule_next(self, busy=False):
+        """Trigger the cron again when the first retry is due.
+
+        With ``busy``, the due events left are those of orders other workers
+        import: triggered for them already, a little later (no busy loop).
+        """
         self.env.cr.execute(
-            "SELECT min(next_attempt_at) FROM shopify_webhook_event WHERE state = 'new'"
+            "SELECT min(next_attempt_at) FROM shopify_webhook_event "
+            "WHERE state = 'new' AND next_attempt_at > (now() at time zone 'utc')"
         )
         when = self.env.cr.fetchone()[0]
         cron = self.env.ref("shopify_connector.shopify_webhook_cron").sudo()
-        cron._trigger(max(when, fields.Datetime.now()) if when else None)
+        if when:
+            cron._trigger(max(when, fields.Datetime.now()))
+        elif not busy:
+            cron._trigger()
+
+    @api.model
+    def _defer_order(self, shop, order):
+        """Queue ``order`` (normalised, read by the scheduled fetch) for the
+        webhook processing: another worker imports it now. Read again by ID
+        once that worker is done; one such event per order and state."""
+        updated_at = order.get("updated_at")
+        if updated_at is not None and updated_at.tzinfo is not None:
+            updated_at = updated_at.astimezone(UTC).replace(tzinfo=None)
+        values = {
+            "topic": "orders/updated",
+            "event_id": shop._shopify_deferral_id(order),
+            "webhook_id": None,
+            "api_version": None,
+            "triggered_at": None,
+            "resource_gid": order["gid"],
+            "order_gid": order["gid"],
+            "resource_updated_at": updated_at,
+            "payload": None,
+            "error": None,
+        }
+        if self._insert(shop, values):
+            self.env.ref("shopify_connector.shopify_webhook_cron").sudo()._trigger(
+                fields.Datetime.now() + timedelta(seconds=BUSY_RETRY)
+            )
 
     def _mark(self, state, run=None, note=None):
         values = {
@@ -272,6 +316,12 @@ class ShopifyWebhookEvent(models.Model):
         if run is not None:
             values["run_id"] = run.id
         self.write(values)
+
+    def _defer_busy(self):
+        """Look at these events again shortly, without counting a try."""
+        when = fields.Datetime.now() + timedelta(seconds=BUSY_RETRY)
+        self.write({"next_attempt_at": when})
+        self.env.ref("shopify_connector.shopify_webhook_cron").sudo()._trigger(when)
 
     def _failed_attempt(self, message, run=None):
         """Count a failed try; schedule the next one, or give the events up."""

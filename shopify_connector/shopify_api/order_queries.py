@@ -7,13 +7,14 @@ import re
 from datetime import datetime, timedelta, timezone
 
 from .documents import document
+from .transactions import TRANSACTION_FIELDS
 
 # -- GraphQL documents --------------------------------------------------------
 # Page sizes keep the requested cost of ORDERS_PAGE under Shopify's 1000 points
 # (tests/test_orders.py prints the figures).  Nested connections that have more
 # items than these are completed with the follow-up documents below.
 ORDERS_PER_PAGE = 8
-LINES_PER_ORDER = 5
+LINES_PER_ORDER = 4
 SHIPPING_LINES_PER_ORDER = 2
 REFUND_LINES_PER_REFUND = 5
 FOLLOW_UP_PAGE_SIZE = 50
@@ -27,8 +28,9 @@ _ADDRESS = (
     "countryCodeV2 phone"
 )
 _LINE = (
-    "id name title sku quantity currentQuantity requiresShipping isGiftCard "
+    "id name title sku quantity currentQuantity unfulfilledQuantity requiresShipping isGiftCard "
     f"variant {{ id }} product {{ id }} originalUnitPriceSet {{ {_MONEY} }} "
+    f"originalTotalSet {{ {_MONEY} }} "
     f"{_DISCOUNTS} {_TAX_LINES}"
 )
 _SHIPPING_LINE = (
@@ -63,6 +65,7 @@ query OrdersPage($first: Int!, $after: String, $query: String,
         id createdAt
         refundLineItems(first: $refundLineItemsFirst) {{ nodes {{ {_REFUND_LINE} }} {_PAGE_INFO} }}
       }}
+      transactions {{ {TRANSACTION_FIELDS} }}
       totalPriceSet {{ {_MONEY} presentmentMoney {{ amount currencyCode }} }}
       subtotalPriceSet {{ {_MONEY} }}
       totalTaxSet {{ {_MONEY} }}

@@ -13,6 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from .customers import normalize_address, normalize_customer, normalize_email, normalize_phone
 from .errors import ShopifyError
+from .order_money import line_amounts, shipping_amounts
 from .text import shorten, storable
 
 
@@ -308,6 +309,8 @@ def normalize_order(node, shop_currency=None) -> dict:
             for key, field, label in _TOTALS
         },
         "refunds": refunds,
+        # read by the invoicing (shopify_api/transactions.py), not checked here
+        "transactions": node.get("transactions"),
     }
     presentment_total = total_bag.get("presentmentMoney")
     if isinstance(presentment_total, dict) and presentment_total.get("amount") is not None:
@@ -358,6 +361,19 @@ def _line(r, line):
         r.fail("bad_quantity", f"The current quantity of {what} exceeds the ordered quantity.")
     variant = r.obj(line, "variant", "The variant", required=False)
     product = r.obj(line, "product", "The product", required=False)
+    unit_price = r.money(line.get("originalUnitPriceSet"), f"The price of {what}")
+    # Shopify's own line total: in a foreign presentment currency it is not
+    # the rounded unit price x quantity
+    original_total = (
+        r.money(line["originalTotalSet"], f"The total of {what}")
+        if line.get("originalTotalSet") is not None
+        else unit_price * ordered
+    )
+    unfulfilled = (
+        r.quantity(line, "unfulfilledQuantity", f"The unfulfilled quantity of {what}")
+        if line.get("unfulfilledQuantity") is not None
+        else None
+    )
     return {
         "gid": gid,
         "sku": sku,
@@ -368,9 +384,11 @@ def _line(r, line):
         "ordered_quantity": ordered,
         "current_quantity": current,
         "quantity": current,
-        "unit_price": r.money(line.get("originalUnitPriceSet"), f"The price of {what}"),
+        "unit_price": unit_price,
+        "original_total": original_total,
         "discount": r.discount(line, what),
         "taxes": r.taxes(line, what),
+        "unfulfilled_quantity": unfulfilled,
         "requires_shipping": r.flag(line, "requiresShipping", default=True),
         "is_gift_card": r.flag(line, "isGiftCard"),
     }
@@ -440,35 +458,25 @@ def _shipping(r, line):
 # -- checks and rules ---------------------------------------------------------
 
 
-def _share(amount, part, whole):
-    if part == whole:
-        return amount
-    if not whole:
-        return Decimal(0)
-    return (amount * part / whole).quantize(_CENT, rounding=ROUND_HALF_UP)
-
-
 def expected_total(normalized, sold=False) -> Decimal:
-    """Order total recomputed from lines, shipping, tips, discounts and taxes.
+    """Order total recomputed from Shopify's line amounts, shipping, tips and taxes.
 
     With ``sold=False`` it uses the ordered quantities, like Shopify's
     ``totalPriceSet`` (before returns).  With ``sold=True`` it uses the sold
     quantities, discounts and taxes pro rata: what the sale order should total.
     Taxes are added only when prices exclude them.
     """
-    add_tax = not normalized["taxes_included"]
+    included = normalized["taxes_included"]
     total = normalized["tips"]
-    for line in normalized["lines"]:
-        ordered = line["ordered_quantity"]
-        quantity = line["quantity"] if sold else ordered
-        tax = sum((t["amount"] for t in line["taxes"]), Decimal(0))
-        total += line["unit_price"] * quantity - _share(line["discount"], quantity, ordered)
-        if add_tax:
-            total += _share(tax, quantity, ordered)
-    for ship in normalized["shipping_lines"]:
-        total += ship["price"] - ship["discount"]
-        if add_tax:
-            total += sum((t["amount"] for t in ship["taxes"]), Decimal(0))
+    parts = [
+        line_amounts(line, line["quantity"] if sold else line["ordered_quantity"], included)
+        for line in normalized["lines"]
+    ]
+    parts += [shipping_amounts(ship, included) for ship in normalized["shipping_lines"]]
+    for amounts in parts:
+        total += amounts["net"]
+        if not included:
+            total += sum(amounts["taxes"], Decimal(0))
     return total
 
 

@@ -6,6 +6,7 @@ from . import (
     test_matching,
     test_operations,
     test_order_import,
+    test_order_money,
     test_order_safety,
     test_prices,
     test_product_csv,

@@ -221,6 +221,7 @@ class TestBadOrderPayloads(OrderCase):
                 name=f"Ünïcödé ✓ {n}",
                 quantity=1,
                 currentQuantity=1,
+                originalTotalSet=copy.deepcopy(line["originalUnitPriceSet"]),
             )
             for n in range(260)
         ]

@@ -128,7 +128,7 @@ class TestSchedules(ShopifyCase):
     def test_each_shop_gets_its_schedules(self):
         self.assertEqual(
             sorted(self.shop.with_context(active_test=False).schedule_ids.mapped("job")),
-            ["orders", "prices", "refetch", "stock_all", "stock_changed"],
+            ["orders", "payouts", "prices", "refetch", "stock_all", "stock_changed"],
         )
         self.assertEqual(self.schedule("orders").interval_minutes, 10)
 

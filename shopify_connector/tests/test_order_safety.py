@@ -311,5 +311,6 @@ class TestShopifyTextIsPlainAndBounded(SafetyCase):
     def test_usual_texts_give_no_warning(self):
         node = order_node("simple_paid", note="Bitte klingeln: «Hinterhaus»", tags=["VIP"])
         run = self.fetch(node)
-        self.assertFalse(self.messages(run, "warning"))
+        warnings = self.messages(run, "warning")
+        self.assertFalse(warnings, warnings.mapped("message"))
         self.assertEqual(self.sale("#1001").shopify_note, "Bitte klingeln: «Hinterhaus»")
