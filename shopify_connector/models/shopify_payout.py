@@ -89,9 +89,10 @@ class ShopifyShop(models.Model):
 
     def action_view_payouts(self):
         self.ensure_one()
+        name = self.env._("Payouts")
         return {
             "type": "ir.actions.act_window",
-            "name": self.env._("Payouts"),
+            "name": name,
             "res_model": "shopify.payout",
             "view_mode": "list,form",
             "domain": [("shop_id", "=", self.id)],
