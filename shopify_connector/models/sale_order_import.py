@@ -98,6 +98,10 @@ class ShopifyOrderImporter(ShopifyOrderLifecycle, ShopifyOrderLines, ShopifyOrde
                 self._log_failure(self._label(node), error)
                 results.append(("failed", None))
                 continue
+            if not self.shop._shopify_order_lock(self, order):
+                # another worker imports it now: handed to the webhook queue
+                results.append(("skipped", naive_utc(order["updated_at"])))
+                continue
             try:
                 with self.env.cr.savepoint():
                     outcome = self._import_order(order)
