@@ -21,6 +21,7 @@ from . import (
     test_stock_sync,
     test_tour,
     test_translation,
+    test_webhook_catalog,
     test_webhook_http,
     test_webhooks,
 )
