@@ -13,4 +13,4 @@ from . import shopify_shop_stock, shopify_shop_stock_quantities, shopify_shop_st
 from . import shopify_stock_route, shopify_stock_discrepancy
 from . import stock_picking, delivery_carrier
 from . import shopify_shop_webhooks, shopify_shop_webhook_stock, shopify_webhook_event
-from . import shopify_shop_webhook_catalog
+from . import shopify_shop_webhook_catalog, shopify_shop_webhook_health

@@ -22,6 +22,7 @@ from . import (
     test_tour,
     test_translation,
     test_webhook_catalog,
+    test_webhook_health,
     test_webhook_http,
     test_webhooks,
 )
