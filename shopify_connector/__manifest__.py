@@ -27,6 +27,7 @@
         "views/shopify_discrepancy_views.xml",
         "views/shopify_shop_webhook_views.xml",
         "views/shopify_accounting_views.xml",
+        "views/shopify_order_failure_views.xml",
     ],
     "assets": {
         "web.assets_tests": ["shopify_connector/static/tests/tours/*.js"],

@@ -4,6 +4,7 @@ from unittest.mock import patch
 
 from psycopg2 import IntegrityError
 
+from odoo import fields
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -308,20 +309,51 @@ class TestOrderFailures(OrderCase):
         error = run.message_ids.filtered(lambda m: m.level == "error")
         self.assertEqual(error.reference, "#1903")
         self.assertIn("negative", error.message)
-        # the mark stops before the failed order, so that it is read again
-        self.assertEqual(str(self.shop.order_fetched_until), "2026-03-02 09:00:00")
-        # next run: the fixed order is imported, the others are unchanged
+        # the failed order is remembered by its ID and does not hold the mark back
+        self.assertEqual(str(self.shop.order_fetched_until), "2026-03-02 11:00:00")
+        failure = self.shop.order_failure_ids
+        self.assertEqual(
+            (failure.order_gid, failure.name, failure.attempts), (BAD_GID, "#1903", 1)
+        )
+        self.assertIn("negative", failure.error)
+        self.assertEqual(self.shop.order_failure_count, 1)
+        # the next fetch, before its wait is over: not read again
+        calls = len(self.mock.calls)
+        self.assertEqual(self.fetch().state, "done")
+        self.assertEqual(len(self.mock.calls), calls + 1)
+        # once due: read by ID, the fixed order is imported and forgotten
         fixed = order_node(
             "malformed_negative_quantity", id=BAD_GID, updatedAt="2026-03-02T10:05:00Z"
         )
         fixed["lineItems"]["nodes"][0]["quantity"] = 2
         fixed["lineItems"]["nodes"][0]["currentQuantity"] = 2
-        again = self.fetch(
-            fixed, order_node("percentage_discount", updatedAt="2026-03-02T11:00:00Z")
+        failure.next_try_at = "2026-03-01 00:00:00"
+        self.graphql(orders_page(), {"order": fixed})
+        self.shop.action_fetch_orders()
+        again = self.env["shopify.run"].search(
+            [("shop_id", "=", self.shop.id), ("job", "=", "orders")], limit=1
         )
-        self.assertEqual((again.count_created, again.count_unchanged), (1, 1))
-        self.assertEqual(again.state, "done")
+        self.assertEqual((again.count_created, again.state), (1, "done"))
+        self.assertEqual(self.sent_queries()[-1]["variables"]["id"], BAD_GID)
+        self.assertTrue(self.sale("#1903"))
+        self.assertFalse(self.shop.order_failure_ids)
         self.assertEqual(str(self.shop.order_fetched_until), "2026-03-02 11:00:00")
+
+    def test_a_remembered_order_that_fails_again_waits_longer(self):
+        bad = order_node("malformed_negative_quantity", id=BAD_GID)
+        self.fetch(bad)
+        failure = self.shop.order_failure_ids
+        first_wait = failure.next_try_at - failure.first_failed_at
+        failure.next_try_at = "2026-03-01 00:00:00"
+        self.graphql(orders_page(), {"order": bad})
+        self.shop.action_fetch_orders()
+        self.assertEqual(failure.attempts, 2)
+        self.assertGreater(failure.next_try_at - fields.Datetime.now(), first_wait)
+        # gone from Shopify: no longer tried
+        failure.next_try_at = "2026-03-01 00:00:00"
+        self.graphql(orders_page(), {"order": None})
+        self.shop.action_fetch_orders()
+        self.assertFalse(self.shop.order_failure_ids)
 
     def test_malformed_payloads_fail_with_a_clear_message(self):
         cases = {
