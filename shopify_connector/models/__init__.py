@@ -10,6 +10,7 @@ from . import stock_picking_invoice, shopify_payout
 from . import sale_order_identity
 from . import product_template, product_product
 from . import shopify_variant_price, shopify_shop_catalog
+from . import shopify_shop_product_export, shopify_shop_product_import
 from . import shopify_shop_stock, shopify_shop_stock_quantities, shopify_shop_stock_log
 from . import shopify_stock_route, shopify_stock_discrepancy
 from . import stock_picking, delivery_carrier
