@@ -39,6 +39,8 @@ TAX_RATES = {  # country -> (standard, reduced, title)
     "CH": (Decimal("0.081"), Decimal("0.026"), "MWST"),
     "US": (Decimal("0"), Decimal("0"), "Sales Tax"),
 }
+# Shopify's recommendation for an order of an assessed risk level
+RISK_RECOMMENDATIONS = {"HIGH": "CANCEL", "MEDIUM": "INVESTIGATE"}
 
 
 def _tax(amount, rate, included):
@@ -68,11 +70,16 @@ def build_order(
     email=None,
     note=None,
     on_hold=False,
+    source_name="web",
+    retail_location=None,
+    risk_level="LOW",
 ):
     """Create an order (plus line items and a fulfillment order) in ``store``.
 
     ``lines``: dicts ``{variant, sku, title, variant_title, price, quantity,
     requires_shipping, reduced_tax}``; ``variant`` may be None (custom item).
+    ``source_name`` "pos" with a ``retail_location`` (a Location's gid) is an
+    order of a shop's POS; ``risk_level`` is Shopify's assessment (LOW, MEDIUM, HIGH).
     Stock is not touched here: call :func:`commit_stock` for a new order.
     """
     currency = shop["currencyCode"]
@@ -220,7 +227,8 @@ def build_order(
         "dutiesIncluded": False,
         "estimatedTaxes": False,
         "edited": False,
-        "sourceName": "web",
+        "sourceName": source_name,
+        "retailLocation": retail_location,
         "customer": customer["id"] if customer else None,
         "billingAddress": dict(address) if address else None,
         "shippingAddress": dict(address) if address else None,
@@ -251,7 +259,11 @@ def build_order(
         "productNetwork": False,
         "canNotifyCustomer": True,
         "returnStatus": "NO_RETURN",
-        "riskLevel": "LOW",
+        "riskLevel": risk_level,
+        "risk": {
+            "recommendation": RISK_RECOMMENDATIONS.get(risk_level, "ACCEPT"),
+            "assessments": [{"riskLevel": risk_level, "facts": [], "provider": None}],
+        },
         "requiresShipping": any(s.get("requires_shipping", True) for s in lines),
         "statusPageUrl": f"https://{shop['myshopifyDomain']}/orders/{order_id[-8:]}",
         "totalWeight": str(weight_total),

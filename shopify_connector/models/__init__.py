@@ -4,6 +4,7 @@ from . import shopify_shop_jobs, shopify_variant
 from . import shopify_schedule
 from . import shopify_shop_orders, sale_order, shopify_refund, sale_order_line, res_partner
 from . import shopify_shop_order_fetch, shopify_order_failure
+from . import shopify_shop_order_rules
 from . import shopify_shop_order_money, shopify_shop_order_lock
 from . import shopify_payment_gateway, shopify_transaction, sale_order_invoice
 from . import stock_picking_invoice, shopify_payout

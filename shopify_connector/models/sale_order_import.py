@@ -6,8 +6,14 @@ Where an order is mapped:
   a sale order from a new Shopify order, and the update of a known one;
 - ``sale_order_lines.py``: currency and pricelist, taxes, the sale order lines;
 - ``sale_order_lifecycle.py``: what happens after: cancellations, refunds,
-  edits and fulfilments made in Shopify;
+  edits, fulfilments made in Shopify, POS sales handed over;
+- ``sale_order_review.py``: risky and held orders, the warehouse of POS sales;
 - ``sale_order_checks.py``: failures, the rounding adjustment, truncated texts.
+
+A new order gets Shopify's state at once, through the code that follows it
+later (``_apply_first_state``): after the page's confirmation its Shopify
+fulfilments (or a POS sale's handing over), after its invoice its refunds
+with their returns.
 """
 
 import logging
@@ -15,6 +21,7 @@ from datetime import datetime, time
 
 from odoo import Command
 
+from ..shopify_api.order_rules import is_pos
 from ..shopify_api.orders import (
     delivery_date_from_tags,
     lines_to_import,
@@ -25,12 +32,19 @@ from ..shopify_api.text import safe_str
 from .sale_order_checks import OrderImportError, ShopifyOrderChecks
 from .sale_order_lifecycle import ShopifyOrderLifecycle, naive_utc
 from .sale_order_lines import ShopifyOrderLines
+from .sale_order_review import ShopifyOrderReview
 from .shopify_shop_orders import split_list
 
 _logger = logging.getLogger(__name__)
 
+# Payment statuses of orders the customer paid for (in part): one skipped by
+# the shop's settings is a warning in the run, not an information.
+PAID_FOR_STATUSES = frozenset({"PAID", "PARTIALLY_PAID", "PARTIALLY_REFUNDED", "AUTHORIZED"})
 
-class ShopifyOrderImporter(ShopifyOrderLifecycle, ShopifyOrderLines, ShopifyOrderChecks):
+
+class ShopifyOrderImporter(
+    ShopifyOrderLifecycle, ShopifyOrderReview, ShopifyOrderLines, ShopifyOrderChecks
+):
     """Turns Shopify order nodes into sale orders, a page at a time.
 
     What a page needs from the database (existing orders, variant mappings,
@@ -51,6 +65,7 @@ class ShopifyOrderImporter(ShopifyOrderLifecycle, ShopifyOrderLines, ShopifyOrde
         self.import_statuses = {s.upper() for s in split_list(shop.order_financial_statuses)}
         self.existing = {}
         self._to_confirm = env["sale.order"]  # new orders confirmed per page
+        self._created = []  # (sale order, order) of the page: Shopify's state follows
         # lookups filled by the models' _shopify_prefetch and extended on creation
         self.mappings = {}
         self.products_by_sku = {}
@@ -113,7 +128,10 @@ class ShopifyOrderImporter(ShopifyOrderLifecycle, ShopifyOrderLines, ShopifyOrde
                 self._added = []
                 results.append((outcome, naive_utc(order["updated_at"])))
         self._confirm_created()
+        self._apply_first_state("deliveries")
         self.env["sale.order"]._shopify_sync_money_page(self, orders)
+        self._apply_first_state("refunds")
+        self._created = []
         yield from results
 
     def _confirm_created(self):
@@ -216,11 +234,11 @@ class ShopifyOrderImporter(ShopifyOrderLifecycle, ShopifyOrderLines, ShopifyOrde
             self.run._log(
                 self.env._(
                     "Order %(order)s is not imported: its payment status %(status)s is not "
-                    "one the shop imports.",
+                    "one the shop imports (Orders tab, Payment statuses to import).",
                     order=order["name"],
                     status=order["financial_status"] or "-",
                 ),
-                level="info",
+                level="warning" if status in PAID_FOR_STATUSES else "info",
                 reference=order["name"],
             )
             return "skipped"
@@ -251,6 +269,7 @@ class ShopifyOrderImporter(ShopifyOrderLifecycle, ShopifyOrderLines, ShopifyOrde
                 reference=order["name"],
             )
             return "skipped"
+        warehouse = self._pos_warehouse(order) if is_pos(order) else self.warehouse
         pricelist, currency = self._pricelist(order)
         partner, invoice, delivery = self.env["res.partner"]._shopify_order_partners(self, order)
         order_lines, created_products = self._order_lines(order, lines)
@@ -265,7 +284,7 @@ class ShopifyOrderImporter(ShopifyOrderLifecycle, ShopifyOrderLines, ShopifyOrde
             "date_order": naive_utc(order["processed_at"] or order["created_at"]),
             "pricelist_id": pricelist.id,
             "fiscal_position_id": False,  # Shopify's taxes are the taxes of the order
-            "warehouse_id": self.warehouse.id,
+            "warehouse_id": warehouse.id,
             "tag_ids": [Command.set(self._tags(order["tags"]))],
             "order_line": order_lines,
             "shopify_shop_id": self.shop.id,
@@ -301,24 +320,54 @@ class ShopifyOrderImporter(ShopifyOrderLifecycle, ShopifyOrderLines, ShopifyOrde
         self._report_created_products(sale, order, created_products)
         self._report_left_out_lines(sale, order, lines)
         self._report_truncated(sale, order)
-        if totals_agree and should_confirm(order, self.confirm_statuses):
+        reasons = self._review_reasons(order)
+        if reasons:
+            self._flag_review(sale, order, reasons)  # a quotation until Shopify releases it
+        elif totals_agree and should_confirm(order, self.confirm_statuses):
             self._to_confirm |= sale  # confirmed with the page, see _confirm_created
-        if order["refunds"]:
-            # the sale order holds what was sold; these refunds are not applied again
-            self.env["shopify.refund"].sudo().create(
-                [
-                    {
-                        "sale_order_id": sale.id,
-                        "shopify_refund_gid": refund["gid"],
-                        "refunded_at": naive_utc(refund["created_at"]),
-                        "summary": self.env._("refunded before the import"),
-                    }
-                    for refund in order["refunds"]
-                ]
-            )
+        # its fulfilments and refunds follow the confirmation (_apply_first_state);
+        # a quotation gets them when it is confirmed
         self.existing[order["gid"]] = sale
         self._added.append((self.existing, order["gid"]))
+        self._created.append((sale, order))
         return "created"
+
+    def _apply_first_state(self, step):
+        """Shopify's state of the page's new confirmed orders, as an update applies it.
+
+        ``step`` "deliveries" (after the confirmation): what Shopify shipped
+        before the first fetch is validated or flagged as the shop says, a POS
+        sale is delivered at once; "refunds" (after the invoice): refunds with
+        their returns and credit notes. Each order in its own savepoint: one
+        that fails stays imported with a warning; the order's next update or
+        the daily re-fetch applies what is missing (nothing is recorded as
+        applied before it is).
+        """
+        for sale, order in self._created:
+            if not sale.exists() or sale.state != "sale":
+                continue
+            try:
+                with self.env.cr.savepoint():
+                    if step == "deliveries":
+                        self._apply_deliveries(sale, order)
+                    else:
+                        self._apply_refunds(sale, order)
+            except Exception as exc:  # reported, applied again by a later read
+                _logger.info("Shopify state of %s not applied", order["name"], exc_info=True)
+                self._log_info(
+                    sale,
+                    self.env._(
+                        "Order %(order)s was imported, but what happened to it in Shopify "
+                        "before the import (%(what)s) could not be applied: %(reason)s The "
+                        "next read of the order tries again.",
+                        order=order["name"],
+                        what=self.env._("shipments")
+                        if step == "deliveries"
+                        else self.env._("refunds"),
+                        reason=safe_str(exc),
+                    ),
+                    level="warning",
+                )
 
     def _update_order(self, sale, order):
         """A known order: refresh its Shopify status, confirm it once it is paid,
@@ -337,9 +386,11 @@ class ShopifyOrderImporter(ShopifyOrderLifecycle, ShopifyOrderLines, ShopifyOrde
         ):
             if (sale[field] or None) != value:
                 values[field] = value
+        reasons = self._review_reasons(order)
         confirm = (
             sale.state in ("draft", "sent")
             and not sale.shopify_total_mismatch  # a person confirms it (_flag_total)
+            and not reasons  # held for review (_flag_review)
             and should_confirm(order, self.confirm_statuses)
         )
         if values:
@@ -347,17 +398,24 @@ class ShopifyOrderImporter(ShopifyOrderLifecycle, ShopifyOrderLines, ShopifyOrde
         self._sync_unfulfilled(sale, order)
         if confirm:
             sale.action_confirm()
+            self._release_review(sale)
         changed = bool(values or confirm)
-        if sale.state != "cancel":
-            # before a cancellation too: its refund credits an invoiced order
-            changed |= self._apply_refunds(sale, order)
+        if reasons and sale.state != "cancel" and not sale._shopify_shipped():
+            changed |= self._flag_review(sale, order, reasons)
         if order["cancelled"]:
+            if sale.state == "sale":
+                # before the cancellation: its refund credits an invoiced order
+                changed |= self._apply_refunds(sale, order)
             changed |= self._apply_cancellation(sale, order)
             return "updated" if changed else "unchanged"
         if sale.state == "cancel":
             return "updated" if changed else "unchanged"
+        # in the order they happen in Shopify: an edit before shipping, shipping
+        # before a return; a quotation gets its refunds once it is confirmed
         changed |= self._apply_edits(sale, order)
-        changed |= self._apply_shopify_fulfillments(sale, order)
+        changed |= self._apply_deliveries(sale, order)
+        if sale.state == "sale":
+            changed |= self._apply_refunds(sale, order)
         return "updated" if changed else "unchanged"
 
     def _log_info(self, sale, message, level="info"):

@@ -1,9 +1,13 @@
 """Following an imported order: what happened in Shopify after its import.
 
 Part of the order importer (``sale_order_import.ShopifyOrderImporter``):
-cancellations, refunds (returns and credit notes), edits before shipping and
-fulfilments made in Shopify. Whatever Odoo cannot apply safely (the order has
-shipped) is flagged for a person.
+cancellations, refunds (returns and credit notes), edits before shipping,
+fulfilments made in Shopify and the goods of POS sales. Whatever Odoo cannot
+apply safely (the order has shipped) is flagged for a person.
+
+The same code applies Shopify's state to a new order right after its
+confirmation (``ShopifyOrderImporter._apply_first_state``): an order shipped,
+refunded or sold at a POS before the first fetch is right at once.
 """
 
 from odoo import Command
@@ -15,6 +19,7 @@ from ..shopify_api.fulfillment import (
     fetch_fulfillments,
     fulfilled_quantities,
 )
+from ..shopify_api.order_rules import handed_over, is_pos
 from ..shopify_api.orders import lines_to_import
 
 # Refunded units that Shopify put back into stock: they come back to Odoo too.
@@ -266,15 +271,44 @@ class ShopifyOrderLifecycle:
         self._log_info(sale, message)
         return True
 
-    # -- fulfilments made in Shopify ------------------------------------------------
+    # -- what Shopify shipped: POS sales, fulfilments made in Shopify ----------------
+    def _apply_deliveries(self, sale, order):
+        """Shopify's shipments in Odoo: the goods of a POS sale were handed over in
+        the shop (always delivered); other orders follow Shopify's fulfilments
+        as the shop's setting says (validated, or flagged for a person)."""
+        if sale.state != "sale":
+            return False
+        if is_pos(order):
+            return self._deliver_pos(sale, order)
+        return self._apply_shopify_fulfillments(sale, order)
+
+    def _deliver_pos(self, sale, order):
+        """Validate the delivery of what the customer took at the POS."""
+        handed = {
+            line["gid"]: handed_over(line)
+            for line in lines_to_import(order, self.shop.order_only_shipping)
+        }
+        extra, described = self._shipped_beyond_odoo(sale, handed)
+        if not extra:
+            return False
+        return self._validate_shipped(
+            sale,
+            extra,
+            lambda picking: self.env._(
+                "Order %(order)s was sold at a Shopify POS and handed over there: delivery "
+                "%(picking)s validated for %(lines)s.",
+                order=sale.shopify_order_name,
+                picking=picking.name,
+                lines=described,
+            ),
+        )
+
     def _apply_shopify_fulfillments(self, sale, order):
         if self.client is None or (order["fulfillment_status"] or "").upper() not in (
             SHIPPED_STATUSES
         ):
             return False
-        deliveries = sale._shopify_deliveries()
-        open_pickings = deliveries.filtered(lambda p: p.state not in ("done", "cancel"))
-        if not open_pickings:
+        if not sale._shopify_deliveries().filtered(lambda p: p.state not in ("done", "cancel")):
             return False
         try:
             fulfillments = fetch_fulfillments(self.client, sale.shopify_order_gid) or []
@@ -296,25 +330,8 @@ class ShopifyOrderLifecycle:
                 level="warning",
             )
             return False
-        Picking = self.env["stock.picking"]
-        in_shopify = fulfilled_quantities(fulfillments)
-        in_odoo = Picking._shopify_line_quantities(
-            deliveries.filtered(lambda p: p.state == "done").move_ids
-        )
-        extra = {
-            gid: quantity - in_odoo.get(gid, 0)
-            for gid, quantity in in_shopify.items()
-            if quantity > in_odoo.get(gid, 0)
-        }
+        extra, described = self._shipped_beyond_odoo(sale, fulfilled_quantities(fulfillments))
         if not extra:
-            return False
-        lines = {line.shopify_line_gid: line for line in sale.order_line if line.shopify_line_gid}
-        described = ", ".join(
-            f"{quantity} x {lines[gid].product_id.display_name}"
-            for gid, quantity in extra.items()
-            if gid in lines
-        )
-        if not described:
             return False
         if not self.shop.order_fulfillment_validate:
             note = self.env._(
@@ -329,6 +346,44 @@ class ShopifyOrderLifecycle:
                 return False
             self._log_info(sale, note, level="warning")
             return True
+        return self._validate_shipped(
+            sale,
+            extra,
+            lambda picking: self.env._(
+                "Order %(order)s was shipped in Shopify: delivery %(picking)s validated for "
+                "%(lines)s.",
+                order=sale.shopify_order_name,
+                picking=picking.name,
+                lines=described,
+            ),
+        )
+
+    def _shipped_beyond_odoo(self, sale, shipped):
+        """``shipped`` {line gid: units} less what Odoo delivered: ({gid: units},
+        the units described for a person)."""
+        deliveries = sale._shopify_deliveries()
+        in_odoo = self.env["stock.picking"]._shopify_line_quantities(
+            deliveries.filtered(lambda p: p.state == "done").move_ids
+        )
+        lines = {line.shopify_line_gid: line for line in sale.order_line if line.shopify_line_gid}
+        extra = {
+            gid: quantity - in_odoo.get(gid, 0)
+            for gid, quantity in shipped.items()
+            if quantity > in_odoo.get(gid, 0) and gid in lines
+        }
+        described = ", ".join(
+            f"{quantity} x {lines[gid].product_id.display_name}" for gid, quantity in extra.items()
+        )
+        return extra, described
+
+    def _validate_shipped(self, sale, extra, message):
+        """Validate the oldest open delivery for ``extra`` {line gid: units} (the
+        rest goes to a backorder), as shipped in Shopify: never pushed back."""
+        open_pickings = sale._shopify_deliveries().filtered(
+            lambda p: p.state not in ("done", "cancel")
+        )
+        if not open_pickings:
+            return False
         picking = open_pickings.sorted("id")[0]
         left = dict(extra)
         for move in picking.move_ids.filtered(lambda m: m.state not in ("done", "cancel")):
@@ -342,13 +397,7 @@ class ShopifyOrderLifecycle:
             return False
         picking.with_context(shopify_shipped_in_shopify=True)._action_done()
         picking.sudo().shopify_fulfillment_state = "shopify"
-        message = self.env._(
-            "Order %(order)s was shipped in Shopify: delivery %(picking)s validated for "
-            "%(lines)s.",
-            order=sale.shopify_order_name,
-            picking=picking.name,
-            lines=described,
-        )
-        sale.message_post(body=message)
-        self._log_info(sale, message)
+        text = message(picking)
+        sale.message_post(body=text)
+        self._log_info(sale, text)
         return True

@@ -52,7 +52,9 @@ query OrdersPage($first: Int!, $after: String, $query: String,
     nodes {{
       id legacyResourceId name createdAt processedAt updatedAt cancelledAt cancelReason
       closed test tags note email phone currencyCode presentmentCurrencyCode taxesIncluded
-      displayFinancialStatus displayFulfillmentStatus
+      displayFinancialStatus displayFulfillmentStatus sourceName
+      retailLocation {{ id }}
+      risk {{ recommendation assessments {{ riskLevel }} }}
       customer {{
         id firstName lastName displayName
         defaultEmailAddress {{ emailAddress }} defaultPhoneNumber {{ phoneNumber }}

@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from .customers import normalize_address, normalize_customer, normalize_email, normalize_phone
 from .errors import ShopifyError
 from .order_money import line_amounts, shipping_amounts
+from .order_rules import read_channel
 from .text import shorten, storable
 
 
@@ -311,6 +312,8 @@ def normalize_order(node, shop_currency=None) -> dict:
         "refunds": refunds,
         # read by the invoicing (shopify_api/transactions.py), not checked here
         "transactions": node.get("transactions"),
+        # sales channel and risk: source_name, retail_location_gid, risk_level, ...
+        **read_channel(node),
     }
     presentment_total = total_bag.get("presentmentMoney")
     if isinstance(presentment_total, dict) and presentment_total.get("amount") is not None:

@@ -1,6 +1,7 @@
 from . import (
     test_access,
     test_bad_input,
+    test_first_contact,
     test_job_rights,
     test_lifecycle,
     test_matching,
