@@ -8,7 +8,7 @@ from . import shopify_shop_order_rules
 from . import shopify_shop_order_money, shopify_shop_order_lock
 from . import shopify_payment_gateway, shopify_transaction, sale_order_invoice
 from . import stock_picking_invoice, shopify_payout
-from . import sale_order_identity
+from . import sale_order_identity, sale_order_display
 from . import product_template, product_product
 from . import shopify_variant_price, shopify_shop_catalog
 from . import shopify_shop_product_export, shopify_shop_product_import

@@ -232,7 +232,7 @@ class ShopifyRun(models.Model):
             self._log(str(exc.args[0]) if exc.args else str(exc))
             self.failure_code = "access" if isinstance(exc, AccessError) else "error"
             self._finish("failed")
-            self._notify_failure()
+            self._notify_end()
             return
         try:
             with self._job_lock(shop.id, self.job):
@@ -243,23 +243,51 @@ class ShopifyRun(models.Model):
         except JobAlreadyRunning:
             self._log(shop._already_running_message(self.job), level="warning")
             self._finish("failed")
-        if self.state == "failed":
-            self._notify_failure()
+        self._notify_end()
 
-    def _notify_failure(self):
-        """Tell the user who started the run that it failed."""
+    # how the end of a run is told: notification type, and whether it stays
+    NOTIFY_KINDS = {"done": ("success", False), "partial": ("warning", True)}
+
+    def _notify_end(self):
+        """Tell the user who started the run how it ended, with a button that
+        opens it.
+
+        A run a person started (trigger *manual*) is told however it ended; a
+        run started by what a person did (a delivery's fulfilment) only when
+        it failed. The text is in the language of that user. The
+        notification is Odoo's ``account_notification`` (a simple
+        notification with a button; ``account`` comes with ``sale``).
+        """
         self.ensure_one()
         user = self.user_id
         if not user or user._is_public():
             return
-        message = self.message_ids[:1].message or self.summary or ""
+        if self.trigger != "manual" and self.state != "failed":
+            return
+        run = self.with_context(lang=user.lang or self.env.lang)
+        states = dict(run._fields["state"]._description_selection(run.env))
+        kind, sticky = self.NOTIFY_KINDS.get(run.state, ("danger", True))
+        detail = run.summary or ""
+        if run.state != "done" and run.message_ids:
+            detail = run.message_ids[0].message
         user._bus_send(
-            "simple_notification",
+            "account_notification",
             {
-                "type": "danger",
-                "sticky": True,
-                "title": self.env._("Shopify: %(run)s failed", run=self.name),
-                "message": message,
+                "type": kind,
+                "sticky": sticky,
+                "title": run.env._(
+                    "%(shop)s: %(job)s - %(state)s",
+                    shop=run.shop_id.name,
+                    job=run.shop_id._job_label(run.job),
+                    state=states[run.state],
+                ),
+                "message": detail or run.env._("The run ended without a summary."),
+                "action_button": {
+                    "name": run.env._("Open the run"),
+                    "action_name": run.name,
+                    "model": "shopify.run",
+                    "res_ids": run.ids,
+                },
             },
         )
 

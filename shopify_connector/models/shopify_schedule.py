@@ -17,7 +17,8 @@ SCHEDULED_JOBS = [
     ("prices", "Update prices"),
     ("payouts", "Import payouts"),
 ]
-# job: (active, interval in minutes, start time in hours)
+# job: (on after "Switch schedules on", interval in minutes, start time in hours).
+# A new shop's schedules start off (see shopify.shop._create_default_schedules).
 DEFAULTS = {
     "orders": (True, 10, 0.0),
     "refetch": (True, 1440, 2.0),
@@ -264,3 +265,55 @@ class ShopifySchedule(models.Model):
             self._plan_next()
             return
         self._record_result(run, now)
+
+
+class ShopifyShop(models.Model):
+    """The shop's side of its schedules: creating them (off), whether any is on,
+    switching them on."""
+
+    _inherit = "shopify.shop"  # pylint: disable=consider-merging-classes-inherited
+
+    schedules_on = fields.Boolean(
+        "Schedules on",
+        compute="_compute_schedules_on",
+        help="Whether at least one of the shop's jobs runs by itself on its schedule.",
+    )
+
+    def _create_default_schedules(self):
+        """One schedule per job for each shop that lacks it; all start off."""
+        values = []
+        for shop in self:
+            existing = set(shop.schedule_ids.mapped("job"))
+            for job, (_on, interval, start) in DEFAULTS.items():
+                if job not in existing:
+                    values.append(
+                        {
+                            "shop_id": shop.id,
+                            "job": job,
+                            # a new shop's schedules start off: switched on by
+                            # action_switch_schedules_on once the mapping is checked
+                            "active": False,
+                            "interval_minutes": interval,
+                            "start_time": start,
+                        }
+                    )
+        self.env["shopify.schedule"].create(values)
+
+    @api.depends("schedule_ids.active")
+    def _compute_schedules_on(self):
+        for shop in self:
+            shop.schedules_on = any(shop.schedule_ids.mapped("active"))
+
+    def action_switch_schedules_on(self):
+        """Switch on the schedules a shop runs by default.
+
+        *Sync all stock* and *Import payouts* stay as they are (off unless
+        switched on one by one): the changed-stock push keeps Shopify up to
+        date, and payouts need the accounting set up first.
+        """
+        self.check_access("write")
+        wanted = {job for job, (on, _interval, _start) in DEFAULTS.items() if on}
+        self.schedule_ids.filtered(lambda s: s.job in wanted and not s.active).write(
+            {"active": True}
+        )
+        return True

@@ -106,7 +106,10 @@ class ShopifyShop(models.Model):
     variant_count = fields.Integer(compute="_compute_counts")
     run_ids = fields.One2many("shopify.run", "shop_id", string="Runs")
     run_count = fields.Integer(compute="_compute_counts")
-    schedule_ids = fields.One2many("shopify.schedule", "shop_id", string="Schedules")
+    # every schedule, on or off: switched off (archived) ones stay listed on the form
+    schedule_ids = fields.One2many(
+        "shopify.schedule", "shop_id", string="Schedules", context={"active_test": False}
+    )
     run_retention_days = fields.Integer(
         "Keep runs (days)",
         default=30,
@@ -157,25 +160,6 @@ class ShopifyShop(models.Model):
         shops._create_default_schedules()
         return shops
 
-    def _create_default_schedules(self):
-        from .shopify_schedule import DEFAULTS
-
-        values = []
-        for shop in self:
-            existing = set(shop.with_context(active_test=False).schedule_ids.mapped("job"))
-            for job, (active, interval, start) in DEFAULTS.items():
-                if job not in existing:
-                    values.append(
-                        {
-                            "shop_id": shop.id,
-                            "job": job,
-                            "active": active,
-                            "interval_minutes": interval,
-                            "start_time": start,
-                        }
-                    )
-        self.env["shopify.schedule"].create(values)
-
     def write(self, vals):
         self._check_credential_target(vals)
         self._check_not_emptied(vals)
@@ -201,9 +185,11 @@ class ShopifyShop(models.Model):
 
     @api.depends("variant_ids", "run_ids")
     def _compute_counts(self):
-        variants = dict(
+        variants = dict(  # the smart button counts the variants linked to a product
             self.env["shopify.variant"]._read_group(
-                [("shop_id", "in", self.ids)], ["shop_id"], ["__count"]
+                [("shop_id", "in", self.ids), ("product_id", "!=", False)],
+                ["shop_id"],
+                ["__count"],
             )
         )
         runs = dict(
@@ -253,7 +239,7 @@ class ShopifyShop(models.Model):
             "shopify_connector.shopify_variant_action"
         )
         action["domain"] = [("shop_id", "=", self.id)]
-        action["context"] = {"default_shop_id": self.id}
+        action["context"] = {"default_shop_id": self.id, "search_default_attention": 1}
         return action
 
     def _warn_administrators(self, run):

@@ -5,6 +5,7 @@ from . import (
     test_job_rights,
     test_lifecycle,
     test_matching,
+    test_merchant_view,
     test_operations,
     test_order_accounting,
     test_order_import,

@@ -122,6 +122,11 @@ class TestBackgroundRuns(ShopifyCase):
 
 
 class TestSchedules(ShopifyCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.shop.action_switch_schedules_on()  # a new shop's schedules start off
+
     def schedule(self, job):
         return self.shop.schedule_ids.filtered(lambda s: s.job == job)
 

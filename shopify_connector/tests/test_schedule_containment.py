@@ -30,6 +30,7 @@ class TestScheduleContainment(OrderCase):
                 "state": "connected",
             }
         )
+        (cls.shop | cls.other).action_switch_schedules_on()  # new shops start with them off
         Schedule = cls.env["shopify.schedule"]
         Schedule.search([("job", "!=", "orders")]).active = False
         cls.first_schedule = Schedule.search([("shop_id", "=", cls.shop.id)])

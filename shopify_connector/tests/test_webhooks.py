@@ -196,6 +196,7 @@ class TestProcessing(WebhookCase):
         self.assertEqual(len(self.order_sales()), 1)
 
     def test_app_uninstalled_disconnects_the_shop_and_stops_its_schedules(self):
+        self.shop.action_switch_schedules_on()
         self.assertTrue(self.shop.schedule_ids.filtered("active"))
         self.deliver("app/uninstalled", payload={"id": 1, "domain": SHOP_DOMAIN}, event_id="u-1")
         self.process()
