@@ -3,8 +3,11 @@
 Starts the local Shopify simulator with a demo shop, configures a shop in a
 fresh Odoo database pointed at it, runs "Test connection", "Match products"
 and "Synchronize shop" through the connector's own code paths (only the base
-URL differs from a live shop), prints what happened next to the simulator's
-own counters, then serves Odoo until Ctrl-C.
+URL differs from a live shop); then the customers of the pending orders pay
+by bank transfer (marked paid in Shopify), the orders are fetched again and
+the Shopify Payments payouts imported. Prints what happened next to the
+simulator's own counters and the money figures (orders invoiced, open
+receivables, payouts reconciled), then serves Odoo until Ctrl-C.
 """
 
 import argparse
@@ -21,6 +24,8 @@ import odoo  # noqa: E402
 from odoo import SUPERUSER_ID, api  # noqa: E402
 
 from shopify_simulator import Simulator, SimulatorServer  # noqa: E402
+from shopify_simulator import transactions as sim_transactions  # noqa: E402
+from shopify_simulator.simulator import ALL_SCOPES  # noqa: E402
 
 CLIENT_ID = "demo-client-id"
 CLIENT_SECRET = "demo-client-secret"  # a demo value of the local simulator only
@@ -198,6 +203,66 @@ def summarize(env, shop, sim, started):
     return calls_logged == counters["calls"]
 
 
+def pay_pending_orders(sim):
+    """The customers of the pending (bank transfer) orders pay: the merchant
+    marks the orders paid in Shopify."""
+    paid = 0
+    with sim.lock:
+        for order in sim.store.all("Order"):
+            if order["displayFinancialStatus"] == "PENDING" and not order["cancelledAt"]:
+                paid += bool(sim_transactions.mark_paid(sim.store, order, sim.now()))
+    return paid
+
+
+def money_summary(env, shop):
+    """The money side's figures; True when every paid order is invoiced,
+    nothing of it is open in the receivables and every payout reconciles."""
+    paid_statuses = env["shopify.shop"]._shopify_paid_statuses()
+    orders = env["sale.order"].search([("shopify_shop_id", "=", shop.id), ("state", "=", "sale")])
+    paid = orders.filtered(lambda o: (o.shopify_financial_status or "").upper() in paid_statuses)
+    invoiced = paid.filtered(lambda o: o.invoice_status == "invoiced")
+    to_invoice = paid.filtered(lambda o: o.invoice_status == "to invoice")
+    booked = orders.shopify_transaction_ids
+    moves = (
+        orders.invoice_ids.filtered(lambda m: m.state == "posted")
+        | booked.payment_id.move_id
+        | booked.move_id
+    )
+    open_lines = moves.line_ids.filtered(
+        lambda line: (
+            line.account_id.account_type == "asset_receivable"
+            and not line.reconciled
+            and not line.company_currency_id.is_zero(line.amount_residual)
+        )
+    )
+    payouts = shop.payout_ids
+    reconciled = payouts.filtered(
+        lambda p: p.state == "reconciled" and p.statement_line_id.is_reconciled
+    )
+    currency = shop.company_id.currency_id.name
+    residual = sum(open_lines.mapped("amount_residual"))
+    print("\nMoney")
+    print(
+        f"  paid Shopify orders: {len(paid)}, invoiced: {len(invoiced)}, "
+        f"left to invoice: {len(to_invoice)}"
+    )
+    print(
+        f"  Shopify transactions booked: {len(booked)} (payments: {len(booked.payment_id)}, "
+        f"gift card entries: {len(booked.move_id)})"
+    )
+    print(f"  open in the receivables: {len(open_lines)} lines, {residual:.2f} {currency}")
+    for line in open_lines[:10]:
+        print(f"    {line.move_id.name} {line.partner_id.name or ''}: {line.amount_residual:.2f}")
+    print(f"  payouts imported: {len(payouts)}, reconciled: {len(reconciled)}")
+    for payout in payouts:
+        print(
+            f"    {payout.name}: net {payout.amount_net:.2f} = gross {payout.amount_gross:.2f} "
+            f"- fees {payout.amount_fee:.2f} + adjustments {payout.amount_adjustment:.2f}; "
+            f"{len(payout.transaction_ids)} payments matched, {payout.state}"
+        )
+    return not to_invoice and not open_lines and len(reconciled) == len(payouts)
+
+
 def main():
     args = parse_args()
     started = time.monotonic()
@@ -207,6 +272,8 @@ def main():
         orders=args.orders,
         client_id=CLIENT_ID,
         client_secret=CLIENT_SECRET,
+        # the app may read the Shopify Payments payouts too
+        scopes=(*ALL_SCOPES, "read_shopify_payments_payouts"),
     )
     server = SimulatorServer(sim, port=args.simulator_port)
     server.start()
@@ -237,8 +304,21 @@ def main():
         run_action(shop, "action_match_products")
         print("Synchronize shop (orders, changed stock, prices)")
         run_action(shop, "action_synchronize_shop")
+        print("Switch schedules on (a new shop starts with them off)")
+        run_action(shop, "action_switch_schedules_on")
+        print(f"Customers pay {pay_pending_orders(sim)} pending orders by bank transfer")
+        print("Fetch orders (the orders paid since)")
+        run_action(shop, "action_fetch_orders")
+        print("Import payouts")
+        run_action(shop, "action_import_payouts")
         cr.commit()  # the demo database is the result the user looks at next
         ok = summarize(env, shop, sim, started)
+        money_ok = money_summary(env, shop)
+        print(
+            "  every paid order invoiced and paid, every payout reconciled"
+            if money_ok
+            else "  SOME MONEY IS LEFT OPEN (see above): a known gap of this version"
+        )
 
     if args.no_serve:
         server.stop()

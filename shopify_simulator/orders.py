@@ -30,6 +30,7 @@ orders), shipping refunds.
 
 from decimal import Decimal
 
+from shopify_simulator import transactions as order_transactions
 from shopify_simulator.state import bag, bag_amount, money, round_cents
 from shopify_simulator.totals import _current_amounts, _tax_line, recompute
 
@@ -251,7 +252,9 @@ def build_order(
         "additionalFees": [],
         "alerts": [],
         "disputes": [],
-        "transactions": [],
+        "transactions": order_transactions.opening(
+            store, order_id, financial_status, created_at, test
+        ),
         "risks": [],
         "merchantEditableErrors": [],
         "hasTimelineComment": False,
@@ -540,7 +543,7 @@ def refund(store, order, items, now, note=None):
         refundLineItems=refund_items,
         refundShippingLines=[],
         orderAdjustments=[],
-        transactions=[],
+        transactions=order_transactions.refunded(store, order, total, now),
         duties=[],
         totalRefundedSet=bag(total, currency),
     )

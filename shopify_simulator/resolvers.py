@@ -67,6 +67,8 @@ ROOT_SCOPES = {
     ),
     "orderCancel": ("write_orders",),
     "refundCreate": ("write_orders",),
+    "orderMarkAsPaid": ("write_orders",),
+    "shopifyPaymentsAccount": ("read_shopify_payments_payouts",),
 }
 NODE_SCOPES = {
     "Order": ("read_orders",),
@@ -74,6 +76,7 @@ NODE_SCOPES = {
     "FulfillmentOrder": ROOT_SCOPES["fulfillmentOrder"],
     "Fulfillment": ("read_orders",),
     "Refund": ("read_orders",),
+    "OrderTransaction": ("read_orders",),
     "Product": ("read_products",),
     "ProductVariant": ("read_products",),
     "InventoryItem": ("read_inventory",),
@@ -538,5 +541,8 @@ def _default_cursor(source, info):
 
 CUSTOM[("Product", "defaultCursor")] = _default_cursor
 CUSTOM[("ProductVariant", "defaultCursor")] = _default_cursor
+
+# resolvers of their own files (transactions, Shopify Payments), registered on import
+from shopify_simulator import payouts, transactions  # noqa: E402, F401
 
 __all__ = ["CUSTOM", "field_resolver", "gid_type", "type_resolver"]

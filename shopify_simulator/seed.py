@@ -8,7 +8,8 @@ quantities, customers in DE/AT/CH/US (phones in E.164 or local format) and
 orders in every financial and fulfilment status the connector handles
 (cancelled and test orders, tags such as "Lieferung: 2026-12-01", lines with a
 SKU unknown to the catalogue and lines without SKU, discounts, refunds,
-fulfillment orders on hold).
+fulfillment orders on hold), their payment transactions and a Shopify
+Payments payout of the older paid orders.
 """
 
 import random
@@ -16,6 +17,7 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 from shopify_simulator import orders as order_ops
+from shopify_simulator import payouts
 from shopify_simulator.state import Store, bag, money
 
 TS = "%Y-%m-%dT%H:%M:%SZ"
@@ -176,7 +178,15 @@ def seed_store(config):
     _seed_products(store, rng, config, locations, start)
     customers = _seed_customers(store, rng, config, start)
     _seed_orders(store, rng, config, locations, customers, start)
+    _seed_payout(store, start)
     return store
+
+
+def _seed_payout(store, start):
+    """One Shopify Payments payout, issued a day before ``start``, of the paid
+    orders older than three days (their charges, refunds and fees)."""
+    orders = payouts.paid_out_orders(store, ts(start - timedelta(days=3)))
+    payouts.create_payout(store, orders, ts(start - timedelta(days=1)))
 
 
 def _seed_products(store, rng, config, locations, start):

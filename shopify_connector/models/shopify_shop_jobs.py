@@ -44,6 +44,8 @@ JOB_GROUPS = {
     "stock_import": (MANAGER, "stock.group_stock_manager"),
     # creates products in Odoo
     "product_import": (MANAGER,),
+    # books bank statement lines and reconciles payments: accounting users only
+    "payouts": (USER, "account.group_account_invoice"),
 }
 
 

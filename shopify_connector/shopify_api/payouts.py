@@ -58,6 +58,8 @@ query ShopifyPayoutTransactions($first: Int!, $after: String, $query: String) {{
 # balance transaction types booked against the customer payments they carry
 CHARGE_TYPES = frozenset({"CHARGE"})
 REFUND_TYPES = frozenset({"REFUND"})
+# the payout itself, as a balance transaction of the payout (minus its net)
+TRANSFER_TYPES = frozenset({"TRANSFER"})
 
 
 class PayoutPayloadError(ShopifyError, ValueError):
@@ -147,12 +149,14 @@ def fetch_payouts(client, since=None):
 
 
 def fetch_balance_transactions(client, payout):
-    """The balance transactions a payout pays out (a list)."""
+    """The balance transactions a payout pays out (a list), without the
+    payout's own transfer line."""
     variables = dict(
         BALANCE_TRANSACTIONS_PAGE.variables, query=f"payments_transfer_id:{payout['legacy_id']}"
     )
     path = ("shopifyPaymentsAccount", "balanceTransactions")
-    return [
+    lines = (
         normalize_balance_transaction(node)
         for node in client.paginate(BALANCE_TRANSACTIONS_PAGE, variables, path)
-    ]
+    )
+    return [line for line in lines if line["type"] not in TRANSFER_TYPES]

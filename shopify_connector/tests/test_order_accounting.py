@@ -1,5 +1,9 @@
 """Invoices, payments, credit notes and payouts of Shopify orders, on real accounting."""
 
+from odoo.exceptions import AccessError
+from odoo.service.model import call_kw
+from odoo.tests import new_test_user
+
 from .money_fixtures import (
     balance_transaction,
     balance_transactions_page,
@@ -244,3 +248,56 @@ class TestPayouts(AccountingCase):
         self.assertEqual(run.state, "failed", self.messages(run))
         self.assertFalse(self.shop.payout_ids)
         self.assertIn("Payout 79", self.messages(run))
+
+
+class TestMoneyRights(AccountingCase):
+    """Who may book money, checked on the server: the calls go through
+    ``call_kw``, the function behind the web client's JSON-RPC route."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        company = cls.shop.company_id
+
+        def user(login, groups):
+            return new_test_user(cls.env, login=login, groups=groups, company_id=company.id)
+
+        cls.seller = user("money_seller", "shopify_connector.shopify_connector_group_user")
+        cls.accountant = user(
+            "money_accountant",
+            "shopify_connector.shopify_connector_group_user,account.group_account_invoice",
+        )
+
+    def rpc(self, user, model, method, *args, **kwargs):
+        return call_kw(self.env[model].with_user(user), method, list(args), kwargs)
+
+    def test_only_an_accounting_user_may_import_payouts(self):
+        with self.assertRaises(AccessError):
+            self.rpc(self.seller, "shopify.shop", "action_import_payouts", self.shop.ids)
+        self.assertFalse(self.env["shopify.run"].search([("job", "=", "payouts")]))
+        self.graphql(payouts_page())
+        self.rpc(self.accountant, "shopify.shop", "action_import_payouts", self.shop.ids)
+        run = self.env["shopify.run"].search([("job", "=", "payouts")])
+        self.assertEqual(run.state, "done", self.messages(run))
+        self.assertEqual(run.user_id, self.accountant)
+
+    def test_booked_money_is_read_only_for_users(self):
+        self.fetch(self.paid_node(transaction(1, "57.38")))
+        booked = self.sale("#1001").shopify_transaction_ids
+        mapping = self.shop.gateway_ids
+        for user in (self.seller, self.accountant):
+            self.assertEqual(
+                self.rpc(user, "shopify.transaction", "read", booked.ids, ["amount"])[0]["amount"],
+                57.38,
+            )
+            with self.assertRaises(AccessError):
+                self.rpc(user, "shopify.transaction", "write", booked.ids, {"amount": 1.0})
+            with self.assertRaises(AccessError):
+                self.rpc(user, "shopify.transaction", "unlink", booked.ids)
+            with self.assertRaises(AccessError):
+                self.rpc(user, "shopify.payout", "create", {"name": "x"})
+            with self.assertRaises(AccessError):
+                self.rpc(
+                    user, "shopify.payment.gateway", "write", mapping.ids, {"kind": "liability"}
+                )
+        self.assertEqual(mapping.kind, "journal")
